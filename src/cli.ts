@@ -1,0 +1,253 @@
+// The command line: flags -> options -> parfetch() -> formatters, progress, summary -> exit code.
+// No fetching or ordering logic lives here.
+
+import { openSync, createWriteStream } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DEFAULTS, UsageError, VERSION, parseAcceptList, parseDuration, parseHeader, type Options } from './options.js';
+import { checkSources, classifySources, readEntries } from './input.js';
+import type { AcceptList } from './result.js';
+import { FORMATS, type Format } from './report/format.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130, brokenPipe: 141 } as const;
+
+export interface CliIO {
+  stdin: Readable & { isTTY?: boolean };
+  stdout: NodeJS.WriteStream | (Writable & { isTTY?: boolean });
+  stderr: NodeJS.WriteStream | (Writable & { isTTY?: boolean });
+  env: NodeJS.ProcessEnv;
+  /** Where SIGINT comes from; the real process by default. */
+  signals?: NodeJS.EventEmitter;
+  /** Called on a second SIGINT: leave now, without waiting for anything. */
+  forceExit?: (code: number) => void;
+}
+
+interface Flags {
+  concurrency: number;
+  timeout: number;
+  method: string;
+  header?: string[];
+  userAgent: string;
+  follow: boolean;
+  maxRedirects: number;
+  insecure?: boolean;
+  accept: AcceptList;
+  format: Format;
+  output?: string;
+  progress?: boolean;
+  color?: boolean;
+  quiet?: boolean;
+}
+
+const EXAMPLES = `
+Examples:
+  parfetch urls.txt                          fetch every URL in a file, one per line
+  parfetch https://a.example https://b.example
+  grep -o 'https://[^ ]*' notes.md | parfetch -c 100 -f jsonl | jq 'select(.ok|not)'
+  parfetch -c 20 --accept 200-299,301 health.txt || echo "service unhealthy"
+
+Input: URLs given as arguments, files of URLs (one per line; blank lines and # comments
+skipped), or "-" for stdin; with no source, stdin is read when it is not a terminal.
+Exit status: 0 all ok, 1 some entry not ok, 2 usage or input error, 130 interrupted.
+`;
+
+/** Wraps a parser so commander reports its message as a usage error for the option. */
+function arg<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+}
+
+function wholeNumber(min: number): (text: string) => number {
+  return (text) => {
+    const n = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`"${text}" is not a whole number from ${min} up`);
+    return n;
+  };
+}
+
+export function buildProgram(): Command {
+  return new Command('parfetch')
+    .description('Fetch many URLs in parallel; print one result per input line, in input order.')
+    .usage('[options] [source...]')
+    .argument('[source...]', 'URLs (http:// or https://), files of URLs, or - for stdin')
+    .option('-c, --concurrency <n>', 'requests in flight at once', arg(wholeNumber(1)), DEFAULTS.concurrency)
+    .addOption(
+      new Option('-t, --timeout <duration>', 'time limit per request: connect, headers and body (500ms, 10s, 1m)')
+        .argParser(arg(parseDuration))
+        .default(DEFAULTS.timeout, '10s'),
+    )
+    .option('-X, --method <method>', 'HTTP method', DEFAULTS.method)
+    .addOption(
+      new Option('-H, --header <header>', 'extra request header "Name: value" (repeatable)')
+        .argParser((v: string, all: string[] | undefined) => [...(all ?? []), v]),
+    )
+    .option('-A, --user-agent <ua>', 'User-Agent header', DEFAULTS.userAgent)
+    .option('--no-follow', 'do not follow redirects: report the 3xx itself')
+    .option('--max-redirects <n>', 'redirects followed before ETOOMANYREDIRECTS', arg(wholeNumber(0)), DEFAULTS.maxRedirects)
+    .option('-k, --insecure', 'do not verify TLS certificates')
+    .addOption(
+      new Option('--accept <list>', 'status codes counted as ok, e.g. 200-299,301')
+        .argParser(arg(parseAcceptList))
+        .default(DEFAULTS.accept, '200-299'),
+    )
+    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
+    .option('-o, --output <file>', 'write results to a file (overwritten) instead of stdout')
+    .option('--progress', 'show a progress bar on stderr (default: when stderr is a terminal and CI is unset)')
+    .option('--no-progress', 'never show a progress bar')
+    .option('--no-color', 'no colours (also NO_COLOR=1; FORCE_COLOR=1 forces them)')
+    .option('-q, --quiet', 'no summary on stderr')
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show this help')
+    .addHelpText('after', EXAMPLES)
+    .showSuggestionAfterError(true);
+}
+
+/** Runs the CLI and resolves to its exit code. Never throws for user mistakes. */
+export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  const program = buildProgram()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => void io.stdout.write(text),
+      writeErr: (text) => void io.stderr.write(text),
+      outputError: (text, write) => write(text.replace(/^error: /, 'parfetch: ')),
+    });
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    throw error;
+  }
+  try {
+    return await fetchAll(program.args, program.opts<Flags>(), io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`parfetch: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
+
+async function fetchAll(args: string[], flags: Flags, io: CliIO): Promise<number> {
+  const sources = classifySources(args);
+  if (sources.length === 0) {
+    if (io.stdin.isTTY) {
+      io.stderr.write('parfetch: no URLs given. Usage: parfetch [options] <url|file|->... (see parfetch --help)\n');
+      return EXIT.usage;
+    }
+    sources.push({ kind: 'stdin' });
+  }
+  await checkSources(sources);
+  const headers: Record<string, string> = {};
+  for (const text of flags.header ?? []) {
+    const [name, value] = parseHeader(text);
+    headers[name] = value;
+  }
+  const options: Options = {
+    concurrency: flags.concurrency,
+    timeout: flags.timeout,
+    method: flags.method,
+    headers,
+    userAgent: flags.userAgent,
+    followRedirects: flags.follow,
+    maxRedirects: flags.maxRedirects,
+    insecure: flags.insecure === true,
+    accept: flags.accept,
+  };
+  let outStream: Writable & { isTTY?: boolean } = io.stdout;
+  if (flags.output !== undefined) {
+    try {
+      outStream = createWriteStream('', { fd: openSync(flags.output, 'w') });
+    } catch (error) {
+      throw new UsageError(`cannot write "${flags.output}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  }
+
+  // Loaded only now, so --help and --version stay quick.
+  const [{ parfetch }, { colorLevel, makeChalk }, { formatter }, { Summary }, { Output }] = await Promise.all([
+    import('./index.js'),
+    import('./report/color.js'),
+    import('./report/format.js'),
+    import('./report/summary.js'),
+    import('./report/output.js'),
+  ]);
+  const outChalk = makeChalk(colorLevel(outStream, io.env, flags.color));
+  const errChalk = makeChalk(colorLevel(io.stderr, io.env, flags.color));
+  const showProgress = flags.progress ?? (Boolean(io.stderr.isTTY) && !io.env['CI']);
+  const progress = showProgress
+    ? new (await import('./report/progress.js')).Progress(io.stderr as NodeJS.WriteStream, errChalk)
+    : null;
+  const sharesTerminal = progress !== null && Boolean(outStream.isTTY);
+  const output = new Output(outStream, sharesTerminal ? { before: () => progress.clear(), after: () => progress.redraw() } : {});
+  const format = formatter(flags.format, outChalk);
+  const summary = new Summary();
+
+  const controller = new AbortController();
+  let interrupted = false;
+  const signals = io.signals ?? process;
+  const onSigint = (): void => {
+    if (interrupted) return io.forceExit?.(EXIT.interrupted);
+    interrupted = true;
+    controller.abort();
+  };
+  signals.on('SIGINT', onSigint);
+
+  const started = performance.now();
+  const entries = readEntries(sources, io.stdin);
+  async function* counted(): AsyncGenerator<(typeof entries extends AsyncGenerator<infer E> ? E : never)> {
+    yield* entries;
+    progress?.inputEnded();
+  }
+  try {
+    for await (const result of parfetch(counted(), {
+      ...options,
+      signal: controller.signal,
+      onEntry: progress ? (n) => progress.entry(n) : undefined,
+      onSettled: progress ? (r) => progress.settled(r) : undefined,
+    })) {
+      summary.add(result);
+      const wait = output.write(format(result));
+      if (wait) await wait;
+      if (output.failed) break;
+    }
+  } finally {
+    signals.off('SIGINT', onSigint);
+    progress?.stop();
+  }
+  await output.end(flags.output !== undefined);
+  if (output.failed) {
+    if (output.failed.code === 'EPIPE') return EXIT.brokenPipe;
+    io.stderr.write(`parfetch: cannot write results: ${output.failed.message}\n`);
+    return EXIT.usage;
+  }
+  if (!flags.quiet) io.stderr.write(summary.render(performance.now() - started, errChalk));
+  if (interrupted) return EXIT.interrupted;
+  return summary.failed > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/** Entry point for the bin shim: runs, flushes, and exits even if stdin is still open. */
+export function run(): void {
+  let exiting = false;
+  const exit = (code: number): void => {
+    if (exiting) return;
+    exiting = true;
+    process.exitCode = code;
+    // stdout is flushed by main(); stderr writes to a TTY or pipe are done or dropped by now.
+    process.exit(code);
+  };
+  const io: CliIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, forceExit: exit };
+  main(process.argv.slice(2), io).then(
+    exit,
+    (error: unknown) => {
+      process.stderr.write(`parfetch: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      exit(70);
+    },
+  );
+}

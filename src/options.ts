@@ -1,0 +1,144 @@
+// The one options object shared by the library and the CLI: types, defaults, validation.
+
+import { readFileSync } from 'node:fs';
+import { DEFAULT_ACCEPT, type AcceptList, type Result } from './result.js';
+
+/** A mistake in what the user asked for. The CLI prints its message as one line and exits 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface Options {
+  /** Requests in flight at once. Default 50. */
+  concurrency?: number;
+  /** Time limit per attempt in ms, covering connect, headers and body. Default 10000. */
+  timeout?: number;
+  /** HTTP method. Default `GET`. */
+  method?: string;
+  /** Extra request headers, sent with every request. */
+  headers?: Record<string, string>;
+  /** User-Agent header. Default `parfetch/<version>`. */
+  userAgent?: string;
+  /** Follow redirects. Default true. */
+  followRedirects?: boolean;
+  /** Redirects followed before giving up with `ETOOMANYREDIRECTS`. Default 10. */
+  maxRedirects?: number;
+  /** Skip TLS certificate verification. Default false. */
+  insecure?: boolean;
+  /** Status codes counted as ok, as inclusive ranges. Default `[[200, 299]]`. */
+  accept?: AcceptList;
+  /**
+   * How many entries may be admitted past the oldest unfinished one. Bounds the
+   * reorder buffer when one entry stalls. Default `4 * concurrency` (at least 64).
+   */
+  window?: number;
+  /** Stops the run: no more entries are admitted, in-flight ones end as `EABORTED`. */
+  signal?: AbortSignal;
+  /** Called for each entry as it is read from the input (for progress display). */
+  onEntry?: (count: number) => void;
+  /** Called as each result settles, in completion order (for progress display). */
+  onSettled?: (result: Result) => void;
+}
+
+export type ResolvedOptions = Required<Omit<Options, 'signal' | 'onEntry' | 'onSettled'>> &
+  Pick<Options, 'signal' | 'onEntry' | 'onSettled'>;
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export const DEFAULTS = {
+  concurrency: 50,
+  timeout: 10_000,
+  method: 'GET',
+  userAgent: `parfetch/${VERSION}`,
+  followRedirects: true,
+  maxRedirects: 10,
+  insecure: false,
+  accept: DEFAULT_ACCEPT,
+} as const;
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Fills in defaults and checks every field once, throwing `UsageError` with a precise message. */
+export function resolveOptions(options: Options = {}): ResolvedOptions {
+  const concurrency = options.concurrency ?? DEFAULTS.concurrency;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new UsageError(`concurrency must be a whole number from 1 up, got ${String(concurrency)}`);
+  }
+  const timeout = options.timeout ?? DEFAULTS.timeout;
+  if (!Number.isFinite(timeout) || timeout <= 0) {
+    throw new UsageError(`timeout must be a positive number of milliseconds, got ${String(timeout)}`);
+  }
+  const maxRedirects = options.maxRedirects ?? DEFAULTS.maxRedirects;
+  if (!Number.isInteger(maxRedirects) || maxRedirects < 0) {
+    throw new UsageError(`maxRedirects must be a whole number from 0 up, got ${String(maxRedirects)}`);
+  }
+  const method = (options.method ?? DEFAULTS.method).toUpperCase();
+  if (!TOKEN.test(method) || method === 'CONNECT') {
+    throw new UsageError(`method "${method}" is not a valid HTTP method`);
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (!TOKEN.test(name)) throw new UsageError(`header name "${name}" is not valid`);
+    if (/[\r\n\0]/.test(value)) throw new UsageError(`header "${name}" has a line break or NUL in its value`);
+    headers[name.toLowerCase()] = value;
+  }
+  const window = options.window ?? Math.max(64, concurrency * 4);
+  if (!Number.isInteger(window) || window < concurrency) {
+    throw new UsageError(`window must be a whole number no smaller than concurrency, got ${String(window)}`);
+  }
+  return {
+    concurrency,
+    timeout,
+    method,
+    headers,
+    userAgent: options.userAgent ?? DEFAULTS.userAgent,
+    followRedirects: options.followRedirects ?? DEFAULTS.followRedirects,
+    maxRedirects,
+    insecure: options.insecure ?? DEFAULTS.insecure,
+    accept: options.accept ?? DEFAULTS.accept,
+    window,
+    signal: options.signal,
+    onEntry: options.onEntry,
+    onSettled: options.onSettled,
+  };
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses `500ms`, `10s`, `1m`, `1h` or a plain number of milliseconds. */
+export function parseDuration(text: string): number {
+  const match = DURATION.exec(text.trim());
+  const ms = match ? Number(match[1]) * (UNIT_MS[match[2] ?? 'ms'] ?? 1) : Number.NaN;
+  if (!(ms > 0) || !Number.isFinite(ms)) {
+    throw new UsageError(`"${text}" is not a duration: use e.g. 500ms, 10s, 1m, or a number of milliseconds`);
+  }
+  return ms;
+}
+
+/** Parses `200-299,301` into ranges. */
+export function parseAcceptList(text: string): AcceptList {
+  const ranges: Array<[number, number]> = [];
+  for (const part of text.split(',')) {
+    const match = /^\s*(\d{3})(?:\s*-\s*(\d{3}))?\s*$/.exec(part);
+    const lo = match ? Number(match[1]) : Number.NaN;
+    const hi = match?.[2] === undefined ? lo : Number(match[2]);
+    if (!(lo >= 100) || !(hi >= lo)) {
+      throw new UsageError(`"${text}" is not a status list: use codes and ranges such as 200-299,301`);
+    }
+    ranges.push([lo, hi]);
+  }
+  return ranges;
+}
+
+/** Parses one `Name: value` header. */
+export function parseHeader(text: string): [string, string] {
+  const colon = text.indexOf(':');
+  const name = colon > 0 ? text.slice(0, colon).trim() : '';
+  if (!TOKEN.test(name)) {
+    throw new UsageError(`"${text}" is not a header: use "Name: value"`);
+  }
+  return [name, text.slice(colon + 1).trim()];
+}

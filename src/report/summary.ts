@@ -1,0 +1,77 @@
+// Run totals: counts by outcome, status class and error, and latency percentiles in fixed memory.
+
+import type { ChalkInstance } from 'chalk';
+import type { Result } from '../result.js';
+import { formatMs } from './format.js';
+
+/** Latencies go in log-spaced buckets (2 % wide), so a million results cost the same as ten. */
+const BUCKET_GROWTH = 1.02;
+const LOG_GROWTH = Math.log(BUCKET_GROWTH);
+const MIN_MS = 0.01;
+const BUCKETS = Math.ceil(Math.log(1e8 / MIN_MS) / LOG_GROWTH) + 1;
+
+export class Summary {
+  total = 0;
+  ok = 0;
+  readonly byClass = new Map<string, number>();
+  readonly byError = new Map<string, number>();
+  private readonly histogram = new Uint32Array(BUCKETS);
+  private timed = 0;
+  max = 0;
+
+  add(result: Result): void {
+    this.total += 1;
+    if (result.ok) this.ok += 1;
+    if (result.status !== null) {
+      const cls = `${Math.floor(result.status / 100)}xx`;
+      this.byClass.set(cls, (this.byClass.get(cls) ?? 0) + 1);
+    }
+    if (result.error) this.byError.set(result.error, (this.byError.get(result.error) ?? 0) + 1);
+    if (result.attempts > 0) {
+      this.timed += 1;
+      if (result.ms > this.max) this.max = result.ms;
+      const bucket = result.ms <= MIN_MS ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log(result.ms / MIN_MS) / LOG_GROWTH));
+      this.histogram[bucket] = (this.histogram[bucket] ?? 0) + 1;
+    }
+  }
+
+  get failed(): number {
+    return this.total - this.ok;
+  }
+
+  /** The latency at quantile q (0..1) of entries that made a request, within 2 %. */
+  percentile(q: number): number {
+    if (this.timed === 0) return 0;
+    const rank = Math.max(1, Math.ceil(q * this.timed));
+    let seen = 0;
+    for (let i = 0; i < BUCKETS; i++) {
+      seen += this.histogram[i] ?? 0;
+      if (seen >= rank) return Math.min(this.max, MIN_MS * BUCKET_GROWTH ** i);
+    }
+    return this.max;
+  }
+
+  /** A few lines for stderr. */
+  render(elapsedMs: number, chalk: ChalkInstance): string {
+    const rate = elapsedMs > 0 ? (this.total / elapsedMs) * 1000 : 0;
+    const failed = this.failed > 0 ? chalk.red(`${this.failed} failed`) : `${this.failed} failed`;
+    const lines = [
+      `${chalk.bold(`${this.total} URLs`)} in ${formatMs(elapsedMs)} (${rate.toFixed(rate < 100 ? 1 : 0)} URLs/s): ${chalk.green(`${this.ok} ok`)}, ${failed}`,
+    ];
+    if (this.byClass.size > 0) lines.push(`  status   ${listCounts(this.byClass)}`);
+    if (this.byError.size > 0) lines.push(`  errors   ${listCounts(this.byError)}`);
+    if (this.timed > 0) {
+      lines.push(
+        `  latency  p50 ${formatMs(this.percentile(0.5))}, p95 ${formatMs(this.percentile(0.95))}, max ${formatMs(this.max)}`,
+      );
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+function listCounts(counts: Map<string, number>): string {
+  return [...counts]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([key, n]) => `${key} ${n}`)
+    .join(', ');
+}

@@ -29,7 +29,8 @@ export interface Options {
   accept?: AcceptList;
   /**
    * How many entries may be admitted past the oldest unfinished one. Bounds the
-   * reorder buffer when one entry stalls. Default `4 * concurrency` (at least 64).
+   * reorder buffer when one entry stalls. Default `16 * concurrency`, at least 1024: results
+   * are small, and a wide window keeps the workers busy behind a slow entry.
    */
   window?: number;
   /** Stops the run: no more entries are admitted, in-flight ones end as `EABORTED`. */
@@ -84,7 +85,7 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     if (/[\r\n\0]/.test(value)) throw new UsageError(`header "${name}" has a line break or NUL in its value`);
     headers[name.toLowerCase()] = value;
   }
-  const window = options.window ?? Math.max(64, concurrency * 4);
+  const window = options.window ?? Math.max(1024, concurrency * 16);
   if (!Number.isInteger(window) || window < concurrency) {
     throw new UsageError(`window must be a whole number no smaller than concurrency, got ${String(window)}`);
   }

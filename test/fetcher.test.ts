@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { parfetch, type Options, type Result } from '../src/index.js';
+import { routes, startServer, type TestServer } from './helpers/server.js';
+
+async function fetchAll(urls: Iterable<string>, options: Options = {}): Promise<Result[]> {
+  const out: Result[] = [];
+  for await (const result of parfetch(urls, options)) out.push(result);
+  return out;
+}
+
+async function fetchOne(url: string, options: Options = {}): Promise<Result> {
+  const [result] = await fetchAll([url], options);
+  assert.ok(result);
+  return result;
+}
+
+describe('fetching against a real server', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer(routes);
+  });
+  after(() => server.close());
+
+  it('reports status, timing and body size, and counts 2xx as ok', async () => {
+    const r = await fetchOne(`${server.base}/status/204`);
+    assert.equal(r.status, 204);
+    assert.equal(r.ok, true);
+    assert.equal(r.error, null);
+    assert.equal(r.attempts, 1);
+    assert.ok(r.ms > 0);
+    const notFound = await fetchOne(`${server.base}/status/404`);
+    assert.equal(notFound.status, 404);
+    assert.equal(notFound.ok, false);
+    assert.equal(notFound.error, null);
+    assert.equal(notFound.bytes, 'status 404'.length);
+  });
+
+  it('counts the statuses given in accept as ok', async () => {
+    const r = await fetchOne(`${server.base}/status/404`, { accept: [[404, 404]] });
+    assert.equal(r.ok, true);
+    const s = await fetchOne(`${server.base}/status/200`, { accept: [[404, 404]] });
+    assert.equal(s.ok, false);
+  });
+
+  it('follows a redirect chain, relative locations included', async () => {
+    const r = await fetchOne(`${server.base}/redirect/3`);
+    assert.equal(r.status, 200);
+    assert.equal(r.redirects, 3);
+    assert.equal(r.finalUrl, `${server.base}/status/200`);
+    assert.equal(r.url, `${server.base}/redirect/3`);
+  });
+
+  it('stops a redirect loop with ETOOMANYREDIRECTS', async () => {
+    const r = await fetchOne(`${server.base}/loop`);
+    assert.equal(r.error, 'ETOOMANYREDIRECTS');
+    assert.equal(r.ok, false);
+  });
+
+  it('stops after maxRedirects', async () => {
+    const r = await fetchOne(`${server.base}/redirect/5`, { maxRedirects: 2 });
+    assert.equal(r.error, 'ETOOMANYREDIRECTS');
+    assert.equal(r.redirects, 2);
+  });
+
+  it('reports the 3xx itself when redirects are not followed', async () => {
+    const r = await fetchOne(`${server.base}/redirect/1`, { followRedirects: false });
+    assert.equal(r.status, 302);
+    assert.equal(r.redirects, 0);
+    assert.equal(r.ok, false);
+    assert.equal(r.error, null);
+  });
+
+  it('times out a server that never answers', async () => {
+    const r = await fetchOne(`${server.base}/hang`, { timeout: 300 });
+    assert.equal(r.error, 'ETIMEDOUT');
+    assert.equal(r.status, null);
+  });
+
+  it('times out a body that trickles forever: the limit covers the body too', async () => {
+    const r = await fetchOne(`${server.base}/trickle`, { timeout: 400 });
+    assert.equal(r.error, 'ETIMEDOUT');
+  });
+
+  it('reports a dropped connection as ECONNRESET', async () => {
+    const r = await fetchOne(`${server.base}/reset`);
+    assert.equal(r.error, 'ECONNRESET');
+  });
+
+  it('reports a closed port as ECONNREFUSED', async () => {
+    const closed = await startServer(routes);
+    await closed.close();
+    const r = await fetchOne(`${closed.base}/`);
+    assert.equal(r.error, 'ECONNREFUSED');
+  });
+
+  it('turns entries that are not absolute http(s) URLs into EINVALIDURL records in place', async () => {
+    const results = await fetchAll(['nope', `${server.base}/status/200`, 'ftp://x/', 'http://', '/relative']);
+    assert.deepEqual(
+      results.map((r) => [r.index, r.error, r.attempts]),
+      [
+        [0, 'EINVALIDURL', 0],
+        [1, null, 1],
+        [2, 'EINVALIDURL', 0],
+        [3, 'EINVALIDURL', 0],
+        [4, 'EINVALIDURL', 0],
+      ],
+    );
+  });
+
+  it('sends the method, extra headers and default User-Agent', async () => {
+    const before = server.seen.length;
+    await fetchOne(`${server.base}/echo?x=1`, { method: 'put', headers: { 'X-Token': 'abc' } });
+    const seen = server.seen[before];
+    assert.ok(seen);
+    assert.equal(seen.method, 'PUT');
+    assert.equal(seen.path, '/echo?x=1');
+    assert.equal(seen.headers['x-token'], 'abc');
+    assert.match(String(seen.headers['user-agent']), /^parfetch\/\d/);
+  });
+
+  it('keeps input order under random server delays', async () => {
+    const urls = Array.from({ length: 200 }, (_, i) => `${server.base}/delay/${Math.floor(Math.random() * 40)}?i=${i}`);
+    const results = await fetchAll(urls, { concurrency: 25 });
+    assert.deepEqual(
+      results.map((r) => r.url),
+      urls,
+    );
+    assert.deepEqual(
+      results.map((r) => r.index),
+      urls.map((_, i) => i),
+    );
+    assert.ok(results.every((r) => r.ok));
+  });
+
+  it('fetches and reports duplicates each time', async () => {
+    const url = `${server.base}/status/200`;
+    const results = await fetchAll([url, url, url]);
+    assert.equal(results.length, 3);
+  });
+
+  it('ends in-flight requests as EABORTED when the signal fires, keeping every admitted record', async () => {
+    const controller = new AbortController();
+    const urls = [`${server.base}/status/200`, `${server.base}/hang`, `${server.base}/hang`];
+    const results: Result[] = [];
+    for await (const r of parfetch(urls, { signal: controller.signal, timeout: 10_000 })) {
+      results.push(r);
+      if (r.index === 0) controller.abort();
+    }
+    assert.deepEqual(
+      results.map((r) => r.error),
+      [null, 'EABORTED', 'EABORTED'],
+    );
+  });
+});
+
+describe('limits observed by the server', () => {
+  it('never has more requests in flight than the concurrency', async () => {
+    const server = await startServer((req, res) => setTimeout(() => res.end('ok'), 15));
+    try {
+      const urls = Array.from({ length: 120 }, (_, i) => `${server.base}/${i}`);
+      const results = await fetchAll(urls, { concurrency: 7 });
+      assert.equal(results.length, 120);
+      assert.equal(server.maxInFlight, 7);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('never buffers a body: 256 MB streams through in bounded memory', async () => {
+    const size = 256 * 1024 * 1024;
+    const block = Buffer.alloc(1024 * 1024, 120);
+    const server = await startServer((req, res) => {
+      res.writeHead(200, { 'content-length': size });
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < size) {
+          sent += block.length;
+          if (!res.write(block)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    try {
+      const rssBefore = process.memoryUsage().rss;
+      const r = await fetchOne(`${server.base}/big`, { timeout: 60_000 });
+      const grew = process.memoryUsage().rss - rssBefore;
+      assert.equal(r.bytes, size);
+      assert.equal(r.ok, true);
+      assert.ok(grew < size / 2, `RSS grew by ${Math.round(grew / 1e6)} MB`);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { orderedResults } from '../src/scheduler.js';
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+describe('orderedResults', () => {
+  it('yields results in input order whatever order they finish in', async () => {
+    const items = Array.from({ length: 300 }, (_, i) => i);
+    const results = await collect(
+      orderedResults(items, async (n) => (await sleep(Math.floor(Math.random() * 8)), n * 2), { concurrency: 16, window: 64 }),
+    );
+    assert.deepEqual(
+      results,
+      items.map((n) => n * 2),
+    );
+  });
+
+  it('never runs more tasks at once than its concurrency', async () => {
+    let running = 0;
+    let peak = 0;
+    const task = async (n: number): Promise<number> => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await sleep(2);
+      running -= 1;
+      return n;
+    };
+    await collect(orderedResults(Array.from({ length: 100 }, (_, i) => i), task, { concurrency: 5, window: 20 }));
+    assert.equal(peak, 5);
+  });
+
+  it('admits no more than the window past a stalled first entry', async () => {
+    let release: () => void = () => undefined;
+    const stalled = new Promise<void>((resolve) => (release = resolve));
+    let read = 0;
+    function* items(): Generator<number> {
+      for (let i = 0; i < 1000; i++) {
+        read += 1;
+        yield i;
+      }
+    }
+    const iterator = orderedResults(items(), async (n) => ((n === 0 ? await stalled : undefined), n), {
+      concurrency: 4,
+      window: 10,
+    });
+    const first = iterator.next();
+    await sleep(50);
+    assert.equal(read, 10, 'exactly one window of entries was read while the first stalled');
+    release();
+    assert.deepEqual(await first, { value: 0, done: false });
+    let count = 1;
+    for await (const n of { [Symbol.asyncIterator]: () => iterator }) assert.equal(n, count++);
+    assert.equal(count, 1000);
+  });
+
+  it('stops reading input when the consumer stops early', async () => {
+    let read = 0;
+    function* items(): Generator<number> {
+      for (let i = 0; i < 10_000; i++) {
+        read += 1;
+        yield i;
+      }
+    }
+    for await (const n of orderedResults(items(), async (n) => n, { concurrency: 2, window: 8 })) {
+      if (n === 3) break;
+    }
+    await sleep(10);
+    assert.ok(read <= 4 + 8, `read ${read} entries`);
+  });
+
+  it('on abort delivers what was admitted and reads no further', async () => {
+    const controller = new AbortController();
+    let read = 0;
+    async function* items(): AsyncGenerator<number> {
+      for (let i = 0; i < 1000; i++) {
+        read += 1;
+        yield i;
+        await sleep(1);
+      }
+    }
+    const results: number[] = [];
+    for await (const n of orderedResults(items(), async (n) => n, { concurrency: 2, window: 4, signal: controller.signal })) {
+      results.push(n);
+      if (n === 5) controller.abort();
+    }
+    assert.deepEqual(results, Array.from({ length: results.length }, (_, i) => i));
+    assert.ok(results.length >= 6 && results.length <= 10, `delivered ${results.length}`);
+    assert.ok(read <= 11, `read ${read}`);
+  });
+
+  it('delivers every admitted result before rethrowing an input error', async () => {
+    async function* items(): AsyncGenerator<number> {
+      yield 1;
+      yield 2;
+      throw new Error('disk on fire');
+    }
+    const seen: number[] = [];
+    await assert.rejects(async () => {
+      for await (const n of orderedResults(items(), async (n) => n, { concurrency: 2, window: 4 })) seen.push(n);
+    }, /disk on fire/);
+    assert.deepEqual(seen, [1, 2]);
+  });
+});

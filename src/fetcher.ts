@@ -205,7 +205,7 @@ export function errorCode(error: unknown): ErrorCode {
     if (code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NODATA') return 'ENOTFOUND';
     if (code === 'EPIPE' || code === 'UND_ERR_SOCKET') return 'ECONNRESET';
     if (code.startsWith('UND_ERR_') && code.endsWith('_TIMEOUT')) return 'ETIMEDOUT';
-    if (code.startsWith('HPE_') || code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_INFO') return 'EPROTO';
+    if (e.name === 'HTTPParserError' || code.startsWith('HPE_') || code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_INFO') return 'EPROTO';
     const cert = CERT_CODES[code];
     if (cert) return cert;
     if (code.includes('CERT')) return 'ECERT';

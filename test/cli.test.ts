@@ -223,6 +223,19 @@ describe('exit codes', () => {
     }
   });
 
+  it('sends -X, -H and -A to the server, and the default User-Agent without -A', async () => {
+    const first = server.seen.length;
+    await runCli(['-X', 'DELETE', '-H', 'X-Token: s3cret', '-H', 'Accept: text/plain', '-A', 'probe/1', `${server.base}/echo?a`]);
+    await runCli([`${server.base}/echo?b`]);
+    const [custom, plain] = server.seen.slice(first);
+    assert.equal(custom?.method, 'DELETE');
+    assert.equal(custom?.headers['x-token'], 's3cret');
+    assert.equal(custom?.headers['accept'], 'text/plain');
+    assert.equal(custom?.headers['user-agent'], 'probe/1');
+    assert.equal(plain?.method, 'GET');
+    assert.match(String(plain?.headers['user-agent']), /^parfetch\/\d+\.\d+\.\d+$/);
+  });
+
   it('reports the redirect itself with --no-follow', async () => {
     const run = await runCli(['-f', 'jsonl', '--no-follow', '--accept', '302', `${server.base}/redirect/1`]);
     assert.equal(run.code, 0);

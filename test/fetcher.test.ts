@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { parfetch, type Options, type Result } from '../src/index.js';
 import { routes, startServer, type TestServer } from './helpers/server.js';
@@ -191,6 +195,79 @@ describe('limits observed by the server', () => {
       assert.ok(grew < size / 2, `RSS grew by ${Math.round(grew / 1e6)} MB`);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('TLS, IPv6 and broken servers', () => {
+  const fixture = (name: string): Promise<Buffer> => readFile(new URL(`../../test/fixtures/${name}`, import.meta.url));
+
+  it('rejects a self-signed certificate unless insecure is set', async () => {
+    const server = https.createServer({ key: await fixture('self-signed.key'), cert: await fixture('self-signed.crt') }, (req, res) =>
+      res.end('secure'),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const strict = await fetchOne(`https://127.0.0.1:${port}/`);
+      assert.equal(strict.error, 'ECERT_SELF_SIGNED');
+      assert.equal(strict.status, null);
+      const insecure = await fetchOne(`https://127.0.0.1:${port}/`, { insecure: true });
+      assert.equal(insecure.status, 200);
+      assert.equal(insecure.ok, true);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('fetches from an IPv6 literal on [::1]', async (t) => {
+    const server = http.createServer((req, res) => res.end('v6'));
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(0, '::1', () => resolve(true));
+    });
+    if (!listening) return t.skip('no IPv6 loopback on this machine');
+    const { port } = server.address() as AddressInfo;
+    try {
+      const r = await fetchOne(`http://[::1]:${port}/`);
+      assert.equal(r.status, 200);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('reports a server that speaks garbage instead of HTTP as EPROTO', async () => {
+    const server = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => socket.end('SSH-2.0-OpenSSH_9.2\r\nthis is not http\r\n\r\n'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const r = await fetchOne(`http://127.0.0.1:${port}/`);
+      assert.equal(r.error, 'EPROTO');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('reports a connection dropped in the middle of the body as ECONNRESET', async () => {
+    const server = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly part of it');
+        setTimeout(() => socket.destroy(), 20);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const r = await fetchOne(`http://127.0.0.1:${port}/`);
+      assert.equal(r.error, 'ECONNRESET');
+      assert.equal(r.ok, false);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

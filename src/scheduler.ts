@@ -1,11 +1,9 @@
-// Bounded admission and in-order delivery. Entries are pulled from the input only while the
-// window has room; p-queue bounds the requests in flight; finished results wait in a ring
-// buffer until every result before them is out.
-
-import PQueue from 'p-queue';
+// Bounded admission and in-order delivery. A fixed pool of workers takes entries from the
+// input only while the window has room, runs one task each, and files each result in a ring
+// buffer; results leave the ring strictly in input order.
 
 export interface ScheduleOptions {
-  /** Tasks running at once. */
+  /** Tasks running at once: the number of workers. */
   concurrency: number;
   /** Entries admitted past the oldest one not yet delivered; at least `concurrency`. */
   window: number;
@@ -15,74 +13,77 @@ export interface ScheduleOptions {
 
 /**
  * Runs `task` on each item with bounded concurrency and yields the results in input order,
- * each as soon as it and every one before it are done. Stopping the consumer early (break,
- * return) stops admission and waits for nothing further. `task` must not reject.
+ * each as soon as it and every one before it are done. At most `window` items are held at
+ * once, whatever the size of the input or the order in which tasks finish. Stopping the
+ * consumer early (break, return) stops admission. `task` must not reject.
  */
 export async function* orderedResults<T, R>(
   items: AsyncIterable<T> | Iterable<T>,
   task: (item: T, index: number) => Promise<R>,
   { concurrency, window, signal }: ScheduleOptions,
 ): AsyncGenerator<R> {
-  const queue = new PQueue({ concurrency });
-  const ring: Array<R | undefined> = new Array<R | undefined>(window);
-  const ready: boolean[] = new Array<boolean>(window).fill(false);
+  const ring = new Array<R | undefined>(window);
+  const ready = new Uint8Array(window);
   let delivered = 0;
   let admitted = 0;
   let inputDone = false;
   let inputError: unknown = null;
-  // One waiter on each side: the consumer waits for the next result, the producer for room.
-  const consumer = new Waiter();
-  const producer = new Waiter();
-
+  let reading = false;
+  const consumer = new Waiters();
+  const room = new Waiters();
   const iterator = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
-
-  const settle = (index: number, result: R): void => {
-    const slot = index % window;
-    ring[slot] = result;
-    ready[slot] = true;
-    if (index === delivered) consumer.wake();
-  };
 
   // Admission ends when the input ends or fails, the signal fires, or the consumer stops.
   // It may end while a read is pending (stdin waiting for a line): that read is discarded.
   const closeAdmission = (): void => {
     if (inputDone) return;
     inputDone = true;
-    producer.wake();
-    consumer.wake();
+    room.wakeAll();
+    consumer.wakeAll();
   };
 
-  const produce = async (): Promise<void> => {
-    try {
-      while (!inputDone) {
-        if (admitted - delivered >= window) {
-          await producer.wait();
-          continue;
-        }
-        const next = await iterator.next();
-        if (next.done || inputDone) break;
-        const index = admitted++;
-        void queue.add(() => task(next.value, index)).then((result) => settle(index, result));
+  // Workers take turns at the input: only one reads at a time, the others wait for room.
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      while (!inputDone && (reading || admitted - delivered >= window)) await room.wait();
+      if (inputDone) return;
+      reading = true;
+      let next: IteratorResult<T>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        if (!inputDone) inputError = error;
+        next = { done: true, value: undefined };
+      } finally {
+        reading = false;
       }
-    } catch (error) {
-      if (!inputDone) inputError = error;
-    } finally {
-      closeAdmission();
+      if (next.done || inputDone) {
+        closeAdmission();
+        return;
+      }
+      const index = admitted++;
+      room.wakeOne();
+      const result = await task(next.value, index);
+      const slot = index % window;
+      ring[slot] = result;
+      ready[slot] = 1;
+      if (index === delivered) consumer.wakeAll();
     }
   };
 
   if (signal?.aborted) closeAdmission();
   signal?.addEventListener('abort', closeAdmission, { once: true });
-  void produce();
+  for (let i = 0; i < concurrency; i++) void worker();
+
   try {
     for (;;) {
       const slot = delivered % window;
-      if (ready[slot]) {
+      if (ready[slot] === 1) {
         const result = ring[slot] as R;
         ring[slot] = undefined;
-        ready[slot] = false;
+        ready[slot] = 0;
         delivered += 1;
-        producer.wake();
+        room.wakeOne();
         yield result;
         continue;
       }
@@ -92,10 +93,9 @@ export async function* orderedResults<T, R>(
     if (inputError !== null) throw inputError;
   } finally {
     signal?.removeEventListener('abort', closeAdmission);
-    const reading = !inputDone;
+    const stillReading = !inputDone;
     closeAdmission();
-    queue.clear();
-    if (reading || delivered !== admitted) {
+    if (stillReading || delivered !== admitted) {
       try {
         void Promise.resolve(iterator.return?.()).catch(() => undefined);
       } catch {
@@ -105,17 +105,21 @@ export async function* orderedResults<T, R>(
   }
 }
 
-/** A single-waiter wake-up: `wait()` resolves on the next `wake()`. */
-class Waiter {
-  private resolve: (() => void) | null = null;
+/** Promises that resolve on a later `wakeOne()` / `wakeAll()`. */
+class Waiters {
+  private waiting: Array<() => void> = [];
 
   wait(): Promise<void> {
-    return new Promise((resolve) => (this.resolve = resolve));
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  wake(): void {
-    const resolve = this.resolve;
-    this.resolve = null;
-    resolve?.();
+  wakeOne(): void {
+    this.waiting.shift()?.();
+  }
+
+  wakeAll(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
   }
 }

@@ -191,6 +191,33 @@ describe('output', () => {
   });
 });
 
+describe('on a terminal', () => {
+  /** Runs the CLI inside a pseudo-terminal (util-linux `script`), stdout and stderr both on it. */
+  async function inTerminal(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+    const quoted = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qec', quoted, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end();
+    return (await watch(child).done).stdout;
+  }
+
+  it('colours statuses and draws the progress bar, with result lines above it', async () => {
+    const screen = await inTerminal(['-c', '2', `${server.base}/status/200`, `${server.base}/status/404`], cleanEnv());
+    assert.match(screen, /\u001b\[32m200\u001b\[39m/, 'green 200');
+    assert.match(screen, /\u001b\[33m404\u001b\[39m/, 'yellow 404');
+    assert.match(screen, /\d+\/\d+\+? \| .*ok.* failed \| \d+\/s \| ETA/, 'the bar');
+    assert.match(screen, /\r\u001b\[2K\u001b\[32m200/, 'the bar line is cleared before results are written');
+    assert.match(screen.replace(/\u001b\[\d+m/g, ''), /2 URLs in/);
+  });
+
+  it('honours NO_COLOR and shows no bar under CI', async () => {
+    const noColor = await inTerminal([`${server.base}/status/200`], cleanEnv({ NO_COLOR: '1' }));
+    assert.doesNotMatch(noColor, /\u001b\[3\dm/);
+    const ci = await inTerminal([`${server.base}/status/200`], cleanEnv({ CI: 'true' }));
+    assert.doesNotMatch(ci, /ETA/);
+    assert.match(ci.replace(/\u001b\[\d+m/g, ''), /1 URL in/);
+  });
+});
+
 describe('exit codes', () => {
   it('exits 0 when every entry is ok', async () => {
     assert.equal((await runCli([`${server.base}/status/200`, `${server.base}/status/299`])).code, 0);

@@ -56,7 +56,7 @@ export class Summary {
     const rate = elapsedMs > 0 ? (this.total / elapsedMs) * 1000 : 0;
     const failed = this.failed > 0 ? chalk.red(`${this.failed} failed`) : `${this.failed} failed`;
     const lines = [
-      `${chalk.bold(`${this.total} URLs`)} in ${formatMs(elapsedMs)} (${rate.toFixed(rate < 100 ? 1 : 0)} URLs/s): ${chalk.green(`${this.ok} ok`)}, ${failed}`,
+      `${chalk.bold(`${this.total} URL${this.total === 1 ? '' : 's'}`)} in ${formatMs(elapsedMs)} (${rate.toFixed(rate < 100 ? 1 : 0)} URLs/s): ${chalk.green(`${this.ok} ok`)}, ${failed}`,
     ];
     if (this.byClass.size > 0) lines.push(`  status   ${listCounts(this.byClass)}`);
     if (this.byError.size > 0) lines.push(`  errors   ${listCounts(this.byError)}`);

@@ -4,7 +4,17 @@
 import { openSync, createWriteStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { DEFAULTS, UsageError, VERSION, parseAcceptList, parseDuration, parseHeader, type Options } from './options.js';
+import {
+  DEFAULTS,
+  UsageError,
+  VERSION,
+  parseAcceptList,
+  parseDuration,
+  parseHeader,
+  parseRate,
+  type Options,
+  type Rate,
+} from './options.js';
 import { checkSources, classifySources, readEntries } from './input.js';
 import type { AcceptList } from './result.js';
 import { FORMATS, type Format } from './report/format.js';
@@ -37,6 +47,14 @@ interface Flags {
   progress?: boolean;
   color?: boolean;
   quiet?: boolean;
+  connectTimeout?: number;
+  retries: number;
+  retryDelay: number;
+  retryMaxWait: number;
+  retryAll?: boolean;
+  perHost?: number;
+  rate?: Rate;
+  deadline?: number;
 }
 
 const EXAMPLES = `
@@ -48,7 +66,8 @@ Examples:
 
 Input: URLs given as arguments, files of URLs (one per line; blank lines and # comments
 skipped), or "-" for stdin; with no source, stdin is read when it is not a terminal.
-Exit status: 0 all ok, 1 some entry not ok, 2 usage or input error, 130 interrupted.
+Exit status: 0 all ok, 1 some entry not ok, 2 usage or input error, 130 interrupted,
+141 stdout closed by its reader.
 `;
 
 /** Wraps a parser so commander reports its message as a usage error for the option. */
@@ -89,6 +108,22 @@ export function buildProgram(): Command {
     .option('-A, --user-agent <ua>', 'User-Agent header', DEFAULTS.userAgent)
     .option('--no-follow', 'do not follow redirects: report the 3xx itself')
     .option('--max-redirects <n>', 'redirects followed before ETOOMANYREDIRECTS', arg(wholeNumber(0)), DEFAULTS.maxRedirects)
+    .option('--connect-timeout <duration>', 'time limit for connecting (default: the --timeout)', arg(parseDuration))
+    .option('--retries <n>', 'retries after a network error, timeout, 408, 429, 500, 502, 503 or 504', arg(wholeNumber(0)), DEFAULTS.retries)
+    .addOption(
+      new Option('--retry-delay <duration>', 'base of the exponential backoff with full jitter')
+        .argParser(arg(parseDuration))
+        .default(DEFAULTS.retryDelay, '500ms'),
+    )
+    .addOption(
+      new Option('--retry-max-wait <duration>', 'longest Retry-After honoured; a longer one ends the retries')
+        .argParser(arg(parseDuration))
+        .default(DEFAULTS.retryMaxWait, '30s'),
+    )
+    .option('--retry-all', 'retry non-idempotent methods (POST, PATCH) too')
+    .option('--per-host <n>', 'requests in flight per origin (default: no limit beyond -c)', arg(wholeNumber(1)))
+    .option('--rate <n[/s|/m]>', 'at most n requests started in any sliding second (or minute)', arg(parseRate))
+    .option('--deadline <duration>', 'bound for the whole run: entries not done by then fail with EDEADLINE', arg(parseDuration))
     .option('-k, --insecure', 'do not verify TLS certificates')
     .addOption(
       new Option('--accept <list>', 'status codes counted as ok, e.g. 200-299,301')
@@ -160,6 +195,14 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO): Promise<number
     maxRedirects: flags.maxRedirects,
     insecure: flags.insecure === true,
     accept: flags.accept,
+    connectTimeout: flags.connectTimeout,
+    retries: flags.retries,
+    retryDelay: flags.retryDelay,
+    retryMaxWait: flags.retryMaxWait,
+    retryAll: flags.retryAll === true,
+    perHost: flags.perHost,
+    rate: flags.rate,
+    deadline: flags.deadline,
   };
   let outStream: Writable & { isTTY?: boolean } = io.stdout;
   if (flags.output !== undefined) {

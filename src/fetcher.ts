@@ -1,92 +1,25 @@
-// One entry -> one Result, over a shared undici Agent. A network outcome is data, never an exception.
+// One entry -> one Result: redirects, retries, HEAD fallback and pacing around single attempts
+// over a shared undici Agent. A network outcome is data, never an exception.
 
 import { performance } from 'node:perf_hooks';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent } from 'undici';
+import { Attempt, REDIRECTS, type Outcome } from './attempt.js';
+import { Deadlines } from './deadlines.js';
 import type { ResolvedOptions } from './options.js';
+import { Pacing, sleep } from './pacing.js';
 import { failedResult, isAccepted, type Entry, type ErrorCode, type Result } from './result.js';
-import { Deadlines, type Expirable } from './deadlines.js';
+import { basicAuth, maskUrl, parseHttpUrl } from './url.js';
 
-interface Outcome {
-  status: number;
-  location: string | undefined;
-  bytes: number;
-  error: ErrorCode | null;
-}
-
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-
-/**
- * One request/response exchange. It is its own undici handler (the direct callback API, which
- * undici 7 calls without an adapter or header parsing) and its own node in the deadline list.
- * The body is drained and counted, never kept.
- */
-class Attempt implements Dispatcher.DispatchHandler, Expirable {
-  prev: Expirable | null = null;
-  next: Expirable | null = null;
-  settled = false;
-  private abort: ((error?: Error) => void) | null = null;
-  private status = 0;
-  private location: string | undefined;
-  private bytes = 0;
-
-  constructor(
-    readonly deadline: number,
-    private readonly done: (outcome: Outcome) => void,
-    private readonly list: Deadlines,
-  ) {}
-
-  onConnect(abort: (error?: Error) => void): void {
-    if (this.settled) abort(new Error('attempt expired'));
-    else this.abort = abort;
-  }
-
-  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null): boolean {
-    if (statusCode < 200 && statusCode >= 100) return true;
-    this.status = statusCode;
-    if (REDIRECTS.has(statusCode) && rawHeaders) {
-      for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-        const name = rawHeaders[i];
-        if (name !== undefined && name.length === 8 && name.toString().toLowerCase() === 'location') {
-          this.location = rawHeaders[i + 1]?.toString('latin1');
-          break;
-        }
-      }
-    }
-    return true;
-  }
-
-  onData(chunk: Buffer): boolean {
-    this.bytes += chunk.length;
-    return true;
-  }
-
-  onComplete(): void {
-    this.settle(null);
-  }
-
-  onError(error: Error): void {
-    this.settle(errorCode(error));
-  }
-
-  /** Ends the attempt from outside (time limit, or the whole run stopping). */
-  expire(code: ErrorCode): void {
-    if (this.settled) return;
-    this.settle(code);
-    this.abort?.(new Error(code));
-  }
-
-  private settle(error: ErrorCode | null): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.list.remove(this);
-    this.done({ status: this.status, location: this.location, bytes: this.bytes, error });
-  }
-}
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+const RETRY_ERRORS = new Set<ErrorCode>(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EFETCH']);
+/** The longest backoff between two retries, whatever the attempt number. */
+const MAX_BACKOFF_MS = 30_000;
 
 export interface Fetcher {
-  /** Fetches one entry, following redirects; always resolves. */
+  /** Fetches one entry; always resolves. */
   fetchOne(entry: Entry, index: number): Promise<Result>;
-  /** Ends every attempt in flight with `code`; new attempts end at once. */
+  /** Ends every attempt and wait with `code`; later attempts end at once the same way. */
   abortAll(code: ErrorCode): void;
   /** Closes connections. */
   close(): Promise<void>;
@@ -96,17 +29,21 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
   const agent = new Agent({
     connections: options.concurrency,
     pipelining: 1,
-    connectTimeout: options.timeout,
+    connectTimeout: options.connectTimeout,
     // The deadline list bounds the whole attempt; undici's idle timers would only add work.
     headersTimeout: 0,
     bodyTimeout: 0,
+    maxHeaderSize: 64 * 1024,
     connect: { rejectUnauthorized: !options.insecure },
   });
   const deadlines = new Deadlines(options.timeout);
-  const headers: Record<string, string> = { 'user-agent': options.userAgent, ...options.headers };
+  const stopper = new AbortController();
+  const pacing = new Pacing(options.perHost, options.rate, stopper.signal);
+  const baseHeaders: Record<string, string> = { 'user-agent': options.userAgent };
+  const allHeaders: Record<string, string> = { ...baseHeaders, ...options.headers };
   let stopped: ErrorCode | null = null;
 
-  function attempt(url: URL, method: string): Promise<Outcome> {
+  function attempt(url: URL, method: string, headers: Record<string, string>): Promise<Outcome> {
     return new Promise((resolve) => {
       const handler = new Attempt(performance.now() + options.timeout, resolve, deadlines);
       if (stopped) return handler.expire(stopped);
@@ -119,52 +56,94 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
     });
   }
 
+  async function paced(url: URL, method: string, headers: Record<string, string>): Promise<Outcome> {
+    if (pacing.free) return attempt(url, method, headers);
+    await pacing.acquire(url.origin);
+    try {
+      return await attempt(url, method, headers);
+    } finally {
+      pacing.release(url.origin);
+    }
+  }
+
   async function fetchOne(entry: Entry, index: number): Promise<Result> {
     const started = performance.now();
-    let url = entry.invalid ? null : parseHttpUrl(entry.url);
-    if (!url) return failedResult(entry, index, 'EINVALIDURL');
+    const first = entry.invalid ? null : parseHttpUrl(entry.url);
+    if (!first) return failedResult(entry, index, 'EINVALIDURL');
+    let url = first;
     let method = options.method;
+    const auth = basicAuth(first);
+    let headers = auth && !('authorization' in allHeaders) ? { ...allHeaders, authorization: auth } : allHeaders;
     let redirects = 0;
     let attempts = 0;
-    const seen = new Set<string>();
+    let retries = 0;
+    let seen: Set<string> | null = null;
     for (;;) {
       attempts += 1;
-      const outcome = await attempt(url, method);
+      const outcome = await paced(url, method, headers);
       let error = outcome.error;
-      if (!error && outcome.location !== undefined && options.followRedirects) {
+      const { status } = outcome;
+
+      if (!error && REDIRECTS.has(status) && outcome.location !== undefined && options.followRedirects) {
         const target = parseHttpUrl(outcome.location, url);
-        seen.add(url.href);
+        seen ??= new Set([first.href]);
         if (!target) error = 'EINVALIDREDIRECT';
         else if (redirects >= options.maxRedirects || seen.has(target.href)) error = 'ETOOMANYREDIRECTS';
         else {
-          if (outcome.status === 303 ? method !== 'HEAD' : outcome.status <= 302 && method === 'POST') method = 'GET';
+          seen.add(target.href);
+          if (status === 303 ? method !== 'HEAD' : status <= 302 && method === 'POST') method = 'GET';
+          // Credentials, from -H or from the URL, stay with the origin they were meant for.
+          if (target.origin !== first.origin) headers = baseHeaders;
           redirects += 1;
+          attempts -= 1;
           url = target;
           continue;
         }
       }
-      const status = outcome.error ? null : outcome.status;
+
+      if (!error && method === 'HEAD' && (status === 405 || status === 501)) {
+        method = 'GET';
+        continue;
+      }
+
+      if (retries < options.retries && !stopped && (options.retryAll || IDEMPOTENT.has(method))) {
+        const retryable = error ? RETRY_ERRORS.has(error) : RETRY_STATUSES.has(status);
+        if (retryable) {
+          const asked = retryAfterMs(outcome.retryAfter);
+          if (asked === null || asked <= options.retryMaxWait) {
+            retries += 1;
+            if (asked !== null) pacing.pause(url.origin, asked);
+            const wait = asked ?? Math.random() * Math.min(MAX_BACKOFF_MS, options.retryDelay * 2 ** (retries - 1));
+            await sleep(wait, stopper.signal);
+            continue;
+          }
+        }
+      }
+
+      const final = outcome.error ? null : status;
       return {
         index,
         source: entry.source,
         line: entry.line,
-        url: entry.url,
-        status,
-        ok: error === null && status !== null && isAccepted(status, options.accept),
+        url: maskUrl(entry.url),
+        status: final,
+        ok: error === null && isAccepted(status, options.accept),
         error,
         ms: Math.round((performance.now() - started) * 10) / 10,
-        attempts: attempts - redirects,
+        attempts,
         redirects,
-        finalUrl: url.href,
+        finalUrl: maskUrl(url.href),
         bytes: outcome.bytes,
       };
     }
   }
 
   return {
-    fetchOne,
+    fetchOne: (entry, index) => (stopped ? Promise.resolve(stoppedResult(entry, index, stopped)) : fetchOne(entry, index)),
     abortAll(code) {
-      stopped = code;
+      stopped ??= code;
+      stopper.abort();
+      pacing.wakeAll();
       deadlines.expireAll(code);
     },
     async close() {
@@ -174,42 +153,18 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
   };
 }
 
-/** An absolute http(s) URL with a host, or null. */
-function parseHttpUrl(text: string, base?: URL): URL | null {
-  let url: URL;
-  try {
-    url = new URL(text, base);
-  } catch {
-    return null;
-  }
-  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' ? url : null;
+/** After a stop, entries still coming in get their record at once: invalid ones say so. */
+function stoppedResult(entry: Entry, index: number, code: ErrorCode): Result {
+  const url = entry.invalid ? null : parseHttpUrl(entry.url);
+  const result = failedResult(entry, index, url ? code : 'EINVALIDURL');
+  return url ? { ...result, finalUrl: maskUrl(url.href) } : result;
 }
 
-const CERT_CODES: Record<string, ErrorCode> = {
-  CERT_HAS_EXPIRED: 'ECERT_EXPIRED',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'ECERT_SELF_SIGNED',
-  SELF_SIGNED_CERT_IN_CHAIN: 'ECERT_SELF_SIGNED',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'ECERT_UNTRUSTED',
-  UNABLE_TO_GET_ISSUER_CERT: 'ECERT_UNTRUSTED',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'ECERT_UNTRUSTED',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'ECERT_HOSTNAME',
-};
-
-const SAME_CODES = new Set<string>(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
-
-/** Maps an error from undici, the socket or TLS to a stable, documented code. */
-export function errorCode(error: unknown): ErrorCode {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth += 1) {
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (SAME_CODES.has(code)) return code as ErrorCode;
-    if (code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NODATA') return 'ENOTFOUND';
-    if (code === 'EPIPE' || code === 'UND_ERR_SOCKET') return 'ECONNRESET';
-    if (code.startsWith('UND_ERR_') && code.endsWith('_TIMEOUT')) return 'ETIMEDOUT';
-    if (e.name === 'HTTPParserError' || code.startsWith('HPE_') || code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_INFO') return 'EPROTO';
-    const cert = CERT_CODES[code];
-    if (cert) return cert;
-    if (code.includes('CERT')) return 'ECERT';
-    if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) return 'EPROTO';
-  }
-  return 'EFETCH';
+/** Retry-After as milliseconds from now: delay-seconds or an HTTP-date; null when absent or unreadable. */
+export function retryAfterMs(value: string | undefined, now = Date.now()): number | null {
+  if (value === undefined) return null;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
 }

@@ -41,6 +41,8 @@ async function* run(
   const stop = (): void => fetcher.abortAll('EABORTED');
   if (signal?.aborted) stop();
   signal?.addEventListener('abort', stop, { once: true });
+  const deadline =
+    options.deadline === undefined ? null : setTimeout(() => fetcher.abortAll('EDEADLINE'), options.deadline);
   let count = 0;
   async function* normalised(): AsyncGenerator<Entry> {
     for await (const item of entries) {
@@ -59,6 +61,7 @@ async function* run(
   try {
     yield* orderedResults(normalised(), task, { concurrency: options.concurrency, window: options.window, signal });
   } finally {
+    if (deadline) clearTimeout(deadline);
     signal?.removeEventListener('abort', stop);
     await fetcher.close();
   }

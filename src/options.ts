@@ -27,6 +27,25 @@ export interface Options {
   insecure?: boolean;
   /** Status codes counted as ok, as inclusive ranges. Default `[[200, 299]]`. */
   accept?: AcceptList;
+  /** Time limit for establishing a connection (TCP and TLS), in ms. Default: `timeout`. */
+  connectTimeout?: number;
+  /**
+   * Retries after a network error, a timeout, or a 408, 429, 500, 502, 503 or 504, for
+   * idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) unless `retryAll`. Default 2.
+   */
+  retries?: number;
+  /** Base of the exponential backoff (full jitter), in ms. Default 500. */
+  retryDelay?: number;
+  /** Longest wait honoured from a Retry-After header, in ms; a longer one ends the retries. Default 30000. */
+  retryMaxWait?: number;
+  /** Retry non-idempotent methods too. Default false. */
+  retryAll?: boolean;
+  /** Requests in flight per origin (scheme, host, port). Default: no limit beyond `concurrency`. */
+  perHost?: number;
+  /** Requests started in any sliding window: `{ count: 10, per: 1000 }` is 10 a second. Default: no limit. */
+  rate?: Rate;
+  /** Bound for the whole run, in ms: entries not finished by then end as `EDEADLINE`. Default: none. */
+  deadline?: number;
   /**
    * How many entries may be admitted past the oldest unfinished one. Bounds the
    * reorder buffer when one entry stalls. Default `16 * concurrency`, at least 1024: results
@@ -41,8 +60,14 @@ export interface Options {
   onSettled?: (result: Result) => void;
 }
 
-export type ResolvedOptions = Required<Omit<Options, 'signal' | 'onEntry' | 'onSettled'>> &
-  Pick<Options, 'signal' | 'onEntry' | 'onSettled'>;
+export interface Rate {
+  count: number;
+  /** Window length in ms: 1000 or 60000. */
+  per: number;
+}
+
+type Optional = 'signal' | 'onEntry' | 'onSettled' | 'perHost' | 'rate' | 'deadline';
+export type ResolvedOptions = Required<Omit<Options, Optional>> & Pick<Options, Optional>;
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -57,6 +82,10 @@ export const DEFAULTS = {
   maxRedirects: 10,
   insecure: false,
   accept: DEFAULT_ACCEPT,
+  retries: 2,
+  retryDelay: 500,
+  retryMaxWait: 30_000,
+  retryAll: false,
 } as const;
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -86,6 +115,27 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     headers[name.toLowerCase()] = value;
   }
   const window = options.window ?? Math.max(1024, concurrency * 16);
+  const retries = options.retries ?? DEFAULTS.retries;
+  if (!Number.isInteger(retries) || retries < 0) {
+    throw new UsageError(`retries must be a whole number from 0 up, got ${String(retries)}`);
+  }
+  for (const [name, value] of Object.entries({
+    connectTimeout: options.connectTimeout,
+    retryDelay: options.retryDelay,
+    retryMaxWait: options.retryMaxWait,
+    deadline: options.deadline,
+  })) {
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
+      throw new UsageError(`${name} must be a number of milliseconds from 0 up, got ${String(value)}`);
+    }
+  }
+  const { perHost, rate } = options;
+  if (perHost !== undefined && (!Number.isInteger(perHost) || perHost < 1)) {
+    throw new UsageError(`perHost must be a whole number from 1 up, got ${String(perHost)}`);
+  }
+  if (rate !== undefined && !(Number.isInteger(rate.count) && rate.count >= 1 && rate.per > 0)) {
+    throw new UsageError(`rate must be a whole number of requests from 1 up per a positive window`);
+  }
   if (!Number.isInteger(window) || window < concurrency) {
     throw new UsageError(`window must be a whole number no smaller than concurrency, got ${String(window)}`);
   }
@@ -100,6 +150,14 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     insecure: options.insecure ?? DEFAULTS.insecure,
     accept: options.accept ?? DEFAULTS.accept,
     window,
+    connectTimeout: options.connectTimeout ?? timeout,
+    retries,
+    retryDelay: options.retryDelay ?? DEFAULTS.retryDelay,
+    retryMaxWait: options.retryMaxWait ?? DEFAULTS.retryMaxWait,
+    retryAll: options.retryAll ?? DEFAULTS.retryAll,
+    perHost,
+    rate,
+    deadline: options.deadline,
     signal: options.signal,
     onEntry: options.onEntry,
     onSettled: options.onSettled,
@@ -142,4 +200,14 @@ export function parseHeader(text: string): [string, string] {
     throw new UsageError(`"${text}" is not a header: use "Name: value"`);
   }
   return [name, text.slice(colon + 1).trim()];
+}
+
+/** Parses `10`, `10/s` or `600/m` (requests per second or per minute). */
+export function parseRate(text: string): Rate {
+  const match = /^\s*(\d+)\s*(?:\/\s*(s|m|sec|min))?\s*$/.exec(text);
+  const count = match ? Number(match[1]) : 0;
+  if (!match || count < 1) {
+    throw new UsageError(`"${text}" is not a rate: use e.g. 10, 10/s or 600/m`);
+  }
+  return { count, per: match[2]?.startsWith('m') ? 60_000 : 1000 };
 }

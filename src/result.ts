@@ -1,5 +1,7 @@
 // The result record: what one input entry became. Reporters depend on this file only.
 
+import { maskUrl } from './url.js';
+
 /** Stable error codes a record can carry in `error`. */
 export type ErrorCode =
   | 'EINVALIDURL'
@@ -12,6 +14,8 @@ export type ErrorCode =
   | 'EHOSTUNREACH'
   | 'ENETUNREACH'
   | 'EPROTO'
+  | 'EHEADERSOVERFLOW'
+  | 'EDEADLINE'
   | 'ECERT'
   | 'ECERT_EXPIRED'
   | 'ECERT_SELF_SIGNED'
@@ -81,7 +85,7 @@ export function failedResult(
     index,
     source: entry.source,
     line: entry.line,
-    url: entry.url,
+    url: maskUrl(entry.url),
     status: null,
     ok: false,
     error,

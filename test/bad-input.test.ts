@@ -1,0 +1,96 @@
+// Bad input: each bad line becomes its own record in place; bad sources stop the run at once.
+
+import assert from 'node:assert/strict';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseHttpUrl } from '../src/url.js';
+import { jsonLines, runCli } from './helpers/cli.js';
+import { routes, startServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+let dir: string;
+before(async () => {
+  server = await startServer(routes);
+  dir = await mkdtemp(join(tmpdir(), 'parfetch-bad-'));
+});
+after(() => server.close());
+
+async function runFile(name: string, content: Buffer | string, ...flags: string[]): Promise<Record<string, unknown>[]> {
+  const path = join(dir, name);
+  await writeFile(path, content);
+  const run = await runCli(['-f', 'jsonl', '--retries', '0', ...flags, path]);
+  assert.doesNotMatch(run.stderr, /\n\s+at /);
+  return jsonLines(run.stdout);
+}
+
+describe('bad input', () => {
+  it('reads CRLF lines with a UTF-8 BOM', async () => {
+    const records = await runFile('bom.txt', `\uFEFF${server.base}/status/200\r\n${server.base}/status/201\r\n`);
+    assert.deepEqual(
+      records.map((r) => r['status']),
+      [200, 201],
+    );
+  });
+
+  it('turns lines with NUL bytes or invalid UTF-8 into EINVALIDURL, keeping the rest', async () => {
+    const content = Buffer.concat([
+      Buffer.from(`${server.base}/a\u0000b\n`),
+      Buffer.from(`${server.base}/`),
+      Buffer.from([0xff, 0xfe, 0x80]),
+      Buffer.from(`\n${server.base}/status/200\n`),
+    ]);
+    const records = await runFile('binary.txt', content);
+    assert.deepEqual(
+      records.map((r) => [r['line'], r['error']]),
+      [
+        [1, 'EINVALIDURL'],
+        [2, 'EINVALIDURL'],
+        [3, null],
+      ],
+    );
+  });
+
+  it('rejects a 10 MB line as EINVALIDURL without holding it, and goes on', async () => {
+    const records = await runFile('long.txt', `${server.base}/${'x'.repeat(10 * 1024 * 1024)}\n${server.base}/status/200\n`);
+    assert.equal(records.length, 2);
+    assert.equal(records[0]?.['error'], 'EINVALIDURL');
+    assert.ok(String(records[0]?.['url']).length < 300);
+    assert.equal(records[1]?.['status'], 200);
+  });
+
+  it('percent-encodes spaces and non-ASCII in paths, as browsers do', async () => {
+    const records = await runFile('spaces.txt', `${server.base}/a b/ünï?q=ä ö\n`);
+    assert.equal(records[0]?.['status'], 200);
+    assert.equal(server.seen.at(-1)?.path, '/a%20b/%C3%BCn%C3%AF?q=%C3%A4%20%C3%B6');
+  });
+
+  it('turns internationalised host names into punycode', () => {
+    assert.equal(parseHttpUrl('http://bücher.example/')?.hostname, 'xn--bcher-kva.example');
+    assert.equal(parseHttpUrl('http://[::1]:8080/')?.host, '[::1]:8080');
+  });
+
+  it('reports an empty file as nothing to do, exit 0', async () => {
+    await writeFile(join(dir, 'empty.txt'), '');
+    const empty = await runCli([join(dir, 'empty.txt')]);
+    assert.equal(empty.code, 0);
+    assert.equal(empty.stdout, '');
+  });
+
+  it('refuses a directory or an unreadable file with one line and exit 2', async () => {
+    const dirRun = await runCli([dir]);
+    assert.equal(dirRun.code, 2);
+    assert.match(dirRun.stderr, /^parfetch: cannot read .*directory/);
+    const locked = join(dir, 'locked.txt');
+    await writeFile(locked, `${server.base}/\n`);
+    await chmod(locked, 0);
+    const lockedRun = await runCli([locked]);
+    if (process.getuid?.() === 0) {
+      assert.equal(lockedRun.code, 0, 'root reads it anyway');
+    } else {
+      assert.equal(lockedRun.code, 2);
+      assert.match(lockedRun.stderr, /permission denied/);
+    }
+  });
+});

@@ -1,0 +1,119 @@
+// Pacing: per-host limits, sliding-window rate, the run's deadline and the connect timeout,
+// observed by real servers and driven through the CLI.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { parseRate } from '../src/options.js';
+import { jsonLines, runCli, spawnCli, watch } from './helpers/cli.js';
+import { startSilentServer } from './helpers/raw.js';
+import { routes, startServer, type TestServer } from './helpers/server.js';
+
+let a: TestServer;
+let b: TestServer;
+before(async () => {
+  const slow: Parameters<typeof startServer>[0] = (req, res, url) =>
+    url.pathname.startsWith('/slow') ? void setTimeout(() => res.end('ok'), 20) : routes(req, res, url);
+  a = await startServer(slow);
+  b = await startServer(slow);
+});
+after(async () => {
+  await a.close();
+  await b.close();
+});
+
+describe('pacing', () => {
+  it('--per-host caps requests in flight per origin, below the overall concurrency', async () => {
+    const urls = Array.from({ length: 40 }, (_, i) => `${i % 2 ? a.base : b.base}/slow/${i}`);
+    const run = await runCli(['-c', '10', '--per-host', '2', ...urls]);
+    assert.equal(run.code, 0);
+    assert.equal(a.maxInFlight, 2);
+    assert.equal(b.maxInFlight, 2);
+  });
+
+  it('--rate lets at most n requests start in any sliding second, retries included', async () => {
+    const first = a.seen.length;
+    const started: number[] = [];
+    const server = await startServer((req, res) => {
+      started.push(Date.now());
+      res.writeHead(started.length % 7 === 0 ? 503 : 200).end();
+    });
+    try {
+      const urls = Array.from({ length: 30 }, (_, i) => `${server.base}/r${i}`);
+      const run = await runCli(['-c', '10', '--rate', '12/s', '--retry-delay', '1ms', ...urls], { killAfter: 30_000 });
+      assert.equal(run.stdout.trimEnd().split('\n').length, 30);
+      assert.ok(started.length > 30, 'some requests were retries');
+      for (let i = 0; i + 12 < started.length; i++) {
+        const span = (started[i + 12] ?? 0) - (started[i] ?? 0);
+        assert.ok(span >= 990, `13 requests started within ${span} ms`);
+      }
+    } finally {
+      await server.close();
+    }
+    assert.equal(a.seen.length, first);
+  });
+
+  it('paces entries arriving slowly on stdin by the same rule', async () => {
+    const started: number[] = [];
+    const server = await startServer((req, res) => {
+      started.push(Date.now());
+      res.end();
+    });
+    try {
+      const child = spawnCli(['--rate', '3/s', '-']);
+      const live = watch(child);
+      for (let i = 0; i < 8; i++) {
+        child.stdin?.write(`${server.base}/s${i}\n`);
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+      child.stdin?.end();
+      const run = await live.done;
+      assert.equal(run.code, 0);
+      for (let i = 0; i + 3 < started.length; i++) {
+        assert.ok((started[i + 3] ?? 0) - (started[i] ?? 0) >= 990);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('--deadline ends the run: unfinished entries get EDEADLINE, finished ones are kept, exit 1', async () => {
+    const urls = [`${a.base}/status/200`, `${a.base}/hang`, `${a.base}/status/201`, `${a.base}/hang`];
+    const run = await runCli(['-f', 'jsonl', '--deadline', '700ms', '-t', '30s', ...urls, '-'], {
+      stdin: `${a.base}/status/202\nnot a url\n`,
+    });
+    assert.equal(run.code, 1);
+    const records = jsonLines(run.stdout);
+    assert.deepEqual(
+      records.map((r) => [r['status'], r['error']]),
+      [
+        [200, null],
+        [null, 'EDEADLINE'],
+        [201, null],
+        [null, 'EDEADLINE'],
+        [202, null],
+        [null, 'EINVALIDURL'],
+      ],
+    );
+    assert.match(run.stderr, /EDEADLINE 2/);
+  });
+
+  it('--connect-timeout bounds a handshake that never finishes, apart from --timeout', async () => {
+    const silent = await startSilentServer();
+    try {
+      const run = await runCli(['-f', 'jsonl', '--retries', '0', '--connect-timeout', '300ms', '-t', '20s', `https://127.0.0.1:${silent.port}/`]);
+      const [r] = jsonLines(run.stdout);
+      assert.equal(r?.['error'], 'ETIMEDOUT');
+      assert.ok(Number(r?.['ms']) < 5000, `ended after ${String(r?.['ms'])} ms, not the 20 s timeout`);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('parses rates per second and per minute', () => {
+    assert.deepEqual(parseRate('10'), { count: 10, per: 1000 });
+    assert.deepEqual(parseRate('10/s'), { count: 10, per: 1000 });
+    assert.deepEqual(parseRate('600/m'), { count: 600, per: 60_000 });
+    assert.throws(() => parseRate('0/s'));
+    assert.throws(() => parseRate('fast'));
+  });
+});

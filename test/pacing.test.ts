@@ -44,7 +44,7 @@ describe('pacing', () => {
       assert.ok(started.length > 30, 'some requests were retries');
       for (let i = 0; i + 12 < started.length; i++) {
         const span = (started[i + 12] ?? 0) - (started[i] ?? 0);
-        assert.ok(span >= 990, `13 requests started within ${span} ms`);
+        assert.ok(span >= 900, `13 requests started within ${span} ms`);
       }
     } finally {
       await server.close();
@@ -69,7 +69,7 @@ describe('pacing', () => {
       const run = await live.done;
       assert.equal(run.code, 0);
       for (let i = 0; i + 3 < started.length; i++) {
-        assert.ok((started[i + 3] ?? 0) - (started[i] ?? 0) >= 990);
+        assert.ok((started[i + 3] ?? 0) - (started[i] ?? 0) >= 900);
       }
     } finally {
       await server.close();

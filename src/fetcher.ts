@@ -2,7 +2,7 @@
 // over a shared undici Agent. A network outcome is data, never an exception.
 
 import { performance } from 'node:perf_hooks';
-import { Agent } from 'undici';
+import { loadAgent } from './agent.js';
 import { Attempt, REDIRECTS, type Outcome } from './attempt.js';
 import { Deadlines } from './deadlines.js';
 import type { ResolvedOptions } from './options.js';
@@ -26,6 +26,7 @@ export interface Fetcher {
 }
 
 export function createFetcher(options: ResolvedOptions): Fetcher {
+  const Agent = loadAgent();
   const agent = new Agent({
     connections: options.concurrency,
     pipelining: 1,

@@ -1,7 +1,7 @@
 // Politeness before each attempt: a host paused by 429/503 Retry-After, a cap on requests in
 // flight per origin, and a sliding-window rate limit over all requests (p-queue, strict mode).
 
-import PQueue from 'p-queue';
+import type PQueue from 'p-queue';
 import type { Rate } from './options.js';
 
 /** Resolves after `ms`, or at once when `stop` fires. */
@@ -26,14 +26,17 @@ interface HostState {
 
 export class Pacing {
   private readonly hosts = new Map<string, HostState>();
-  private readonly rateQueue: PQueue | null;
+  /** Loaded on first use, so runs without --rate never load p-queue. */
+  private rateQueue: Promise<PQueue> | null;
 
   constructor(
     private readonly perHost: number | undefined,
     rate: Rate | undefined,
     private readonly stop: AbortSignal,
   ) {
-    this.rateQueue = rate ? new PQueue({ intervalCap: rate.count, interval: rate.per, strict: true }) : null;
+    this.rateQueue = rate
+      ? import('p-queue').then(({ default: Queue }) => new Queue({ intervalCap: rate.count, interval: rate.per, strict: true }))
+      : null;
   }
 
   /** True when nothing can make `acquire` wait: the hot path skips it. */
@@ -56,7 +59,8 @@ export class Pacing {
       host.active += 1;
     }
     if (this.rateQueue && !this.stop.aborted) {
-      await this.rateQueue.add(() => undefined, { signal: this.stop }).catch(() => undefined);
+      const queue = await this.rateQueue;
+      await queue.add(() => undefined, { signal: this.stop }).catch(() => undefined);
     }
   }
 

@@ -112,7 +112,7 @@ describe('input and order', () => {
 
 describe('output', () => {
   it('writes jsonl records with the documented fields and types', async () => {
-    const run = await runCli(['-f', 'jsonl', `${server.base}/redirect/1`, `${server.base}/reset`]);
+    const run = await runCli(['-f', 'jsonl', '--retries', '0', `${server.base}/redirect/1`, `${server.base}/reset`]);
     const [ok, failed] = jsonLines(run.stdout);
     assert.deepEqual(Object.keys(ok ?? {}), [
       'index',
@@ -148,19 +148,19 @@ describe('output', () => {
   });
 
   it('writes text lines as "<status|ERR> <url> <time> [error]"', async () => {
-    const run = await runCli([`${server.base}/status/200`, `${server.base}/reset`]);
+    const run = await runCli(['--retries', '0', `${server.base}/status/200`, `${server.base}/reset`]);
     const lines = run.stdout.trimEnd().split('\n');
     assert.match(lines[0] ?? '', new RegExp(`^200 ${server.base}/status/200 \\d+ms$`));
     assert.match(lines[1] ?? '', new RegExp(`^ERR ${server.base}/reset \\d+ms ECONNRESET$`));
   });
 
   it('puts results alone on stdout and the summary on stderr; -q drops the summary', async () => {
-    const run = await runCli([`${server.base}/status/200`, `${server.base}/status/500`, '-'], { stdin: 'bad\n' });
+    const run = await runCli(['--retries', '0', `${server.base}/status/200`, `${server.base}/status/500`, '-'], { stdin: 'bad\n' });
     assert.equal(run.stdout.trimEnd().split('\n').length, 3);
     assert.match(run.stderr, /3 URLs in .*1 ok, 2 failed/);
     assert.match(run.stderr, /status +2xx 1, 5xx 1/);
     assert.match(run.stderr, /errors +EINVALIDURL 1/);
-    assert.match(run.stderr, /latency +p50 \d+ms, p95 \d+ms, max \d+ms/);
+    assert.match(run.stderr, /latency +p50 [\d.]+m?s, p95 [\d.]+m?s, max [\d.]+m?s/);
     const quiet = await runCli(['-q', `${server.base}/status/200`]);
     assert.equal(quiet.stderr, '');
   });
@@ -244,7 +244,7 @@ describe('exit codes', () => {
       [['--max-redirects', '1', `${server.base}/redirect/2`], 'ETOOMANYREDIRECTS'],
       [[`${closed.base}/`], 'ECONNREFUSED'],
     ] as const) {
-      const run = await runCli(['-f', 'jsonl', ...args]);
+      const run = await runCli(['-f', 'jsonl', '--retries', '0', ...args]);
       assert.equal(run.code, 1, args.join(' '));
       assert.equal(jsonLines(run.stdout)[0]?.['error'], error, args.join(' '));
     }

@@ -76,25 +76,25 @@ describe('fetching against a real server', () => {
   });
 
   it('times out a server that never answers', async () => {
-    const r = await fetchOne(`${server.base}/hang`, { timeout: 300 });
+    const r = await fetchOne(`${server.base}/hang`, { timeout: 300, retries: 0 });
     assert.equal(r.error, 'ETIMEDOUT');
     assert.equal(r.status, null);
   });
 
   it('times out a body that trickles forever: the limit covers the body too', async () => {
-    const r = await fetchOne(`${server.base}/trickle`, { timeout: 400 });
+    const r = await fetchOne(`${server.base}/trickle`, { timeout: 400, retries: 0 });
     assert.equal(r.error, 'ETIMEDOUT');
   });
 
   it('reports a dropped connection as ECONNRESET', async () => {
-    const r = await fetchOne(`${server.base}/reset`);
+    const r = await fetchOne(`${server.base}/reset`, { retries: 0 });
     assert.equal(r.error, 'ECONNRESET');
   });
 
   it('reports a closed port as ECONNREFUSED', async () => {
     const closed = await startServer(routes);
     await closed.close();
-    const r = await fetchOne(`${closed.base}/`);
+    const r = await fetchOne(`${closed.base}/`, { retries: 0 });
     assert.equal(r.error, 'ECONNREFUSED');
   });
 
@@ -263,11 +263,19 @@ describe('TLS, IPv6 and broken servers', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     try {
-      const r = await fetchOne(`http://127.0.0.1:${port}/`);
+      const r = await fetchOne(`http://127.0.0.1:${port}/`, { retries: 0 });
       assert.equal(r.error, 'ECONNRESET');
       assert.equal(r.ok, false);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('undici loading', () => {
+  it('loads the same Agent class that undici exports, without the rest of undici', async () => {
+    const { loadAgent } = await import('../src/agent.js');
+    const undici = await import('undici');
+    assert.equal(loadAgent(), undici.Agent);
   });
 });

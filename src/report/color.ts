@@ -1,8 +1,21 @@
-// Whether and how much to colour a stream: NO_COLOR / FORCE_COLOR / --no-color / TTY.
-
-import { Chalk, type ChalkInstance } from 'chalk';
+// Whether and how much to colour a stream (NO_COLOR / FORCE_COLOR / --no-color / TTY), and the
+// painter: chalk when colour is on, plain text otherwise (chalk is then never loaded).
 
 export type ColorLevel = 0 | 1 | 2 | 3;
+
+/** The styles reporters use; a chalk instance is one. */
+export interface Paint {
+  green(text: string): string;
+  red(text: string): string;
+  yellow(text: string): string;
+  cyan(text: string): string;
+  magenta(text: string): string;
+  dim(text: string): string;
+  bold(text: string): string;
+}
+
+const same = (text: string): string => text;
+export const PLAIN: Paint = { green: same, red: same, yellow: same, cyan: same, magenta: same, dim: same, bold: same };
 
 /** FORCE_COLOR wins (as in Node itself), then `--no-color`, then NO_COLOR, then the stream being a TTY. */
 export function colorLevel(
@@ -23,16 +36,18 @@ export function colorLevel(
   return env['TERM']?.includes('256') ? 2 : 1;
 }
 
-export function makeChalk(level: ColorLevel): ChalkInstance {
+export async function makePaint(level: ColorLevel): Promise<Paint> {
+  if (level === 0) return PLAIN;
+  const { Chalk } = await import('chalk');
   return new Chalk({ level });
 }
 
 /** Colours a status by class; `ERR` for none. */
-export function paintStatus(chalk: ChalkInstance, status: number | null, ok: boolean): string {
-  if (status === null) return chalk.red('ERR');
+export function paintStatus(paint: Paint, status: number | null, ok: boolean): string {
+  if (status === null) return paint.red('ERR');
   const text = String(status);
-  if (status >= 500) return chalk.red(text);
-  if (status >= 400) return chalk.yellow(text);
-  if (status >= 300) return chalk.cyan(text);
-  return ok ? chalk.green(text) : chalk.magenta(text);
+  if (status >= 500) return paint.red(text);
+  if (status >= 400) return paint.yellow(text);
+  if (status >= 300) return paint.cyan(text);
+  return ok ? paint.green(text) : paint.magenta(text);
 }

@@ -1,16 +1,15 @@
 // One formatter per output format: a result in, its line (with newline) out.
 
-import type { ChalkInstance } from 'chalk';
 import type { Result } from '../result.js';
-import { paintStatus } from './color.js';
+import { paintStatus, type Paint } from './color.js';
 
 export type Format = 'text' | 'jsonl';
 export const FORMATS: readonly Format[] = ['text', 'jsonl'];
 
 export type Formatter = (result: Result) => string;
 
-export function formatter(format: Format, chalk: ChalkInstance): Formatter {
-  return format === 'jsonl' ? formatJsonl : (result) => formatText(result, chalk);
+export function formatter(format: Format, paint: Paint): Formatter {
+  return format === 'jsonl' ? formatJsonl : (result) => formatText(result, paint);
 }
 
 export function formatJsonl(result: Result): string {
@@ -18,10 +17,10 @@ export function formatJsonl(result: Result): string {
 }
 
 /** `<status|ERR> <url> <time> [error]`, e.g. `200 https://a.example/ 35ms`. */
-export function formatText(result: Result, chalk: ChalkInstance): string {
-  const status = paintStatus(chalk, result.status, result.ok);
-  const error = result.error ? ` ${chalk.red(result.error)}` : '';
-  return `${status} ${printable(result.url)} ${chalk.dim(formatMs(result.ms))}${error}\n`;
+export function formatText(result: Result, paint: Paint): string {
+  const status = paintStatus(paint, result.status, result.ok);
+  const error = result.error ? ` ${paint.red(result.error)}` : '';
+  return `${status} ${printable(result.url)} ${paint.dim(formatMs(result.ms))}${error}\n`;
 }
 
 /** `35ms` below a second, `1.23s` above. */

@@ -1,8 +1,8 @@
 // The progress bar on stderr (cli-progress): done/total, ok/failed, rate, ETA; ~10 redraws/s.
 
 import { SingleBar } from 'cli-progress';
-import type { ChalkInstance } from 'chalk';
 import type { Result } from '../result.js';
+import type { Paint } from './color.js';
 
 const CLEAR_LINE = '\r\u001b[2K';
 const SAVE_CURSOR = '\u001b7';
@@ -17,11 +17,11 @@ export class Progress {
 
   constructor(
     private readonly stream: NodeJS.WriteStream,
-    chalk: ChalkInstance,
+    paint: Paint,
   ) {
     this.bar = new SingleBar({
       stream,
-      format: `{bar} {value}/{total}{more} | ${chalk.green('{ok} ok')} {failed} failed | {rate}/s | ETA {eta_formatted}`,
+      format: `{bar} {value}/{total}{more} | ${paint.green('{ok} ok')} {failed} failed | {rate}/s | ETA {eta_formatted}`,
       barsize: 24,
       fps: 10,
       etaBuffer: 200,

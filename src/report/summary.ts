@@ -1,7 +1,7 @@
 // Run totals: counts by outcome, status class and error, and latency percentiles in fixed memory.
 
-import type { ChalkInstance } from 'chalk';
 import type { Result } from '../result.js';
+import type { Paint } from './color.js';
 import { formatMs } from './format.js';
 
 /** Latencies go in log-spaced buckets (2 % wide), so a million results cost the same as ten. */
@@ -52,11 +52,11 @@ export class Summary {
   }
 
   /** A few lines for stderr. */
-  render(elapsedMs: number, chalk: ChalkInstance): string {
+  render(elapsedMs: number, paint: Paint): string {
     const rate = elapsedMs > 0 ? (this.total / elapsedMs) * 1000 : 0;
-    const failed = this.failed > 0 ? chalk.red(`${this.failed} failed`) : `${this.failed} failed`;
+    const failed = this.failed > 0 ? paint.red(`${this.failed} failed`) : `${this.failed} failed`;
     const lines = [
-      `${chalk.bold(`${this.total} URL${this.total === 1 ? '' : 's'}`)} in ${formatMs(elapsedMs)} (${rate.toFixed(rate < 100 ? 1 : 0)} URLs/s): ${chalk.green(`${this.ok} ok`)}, ${failed}`,
+      `${paint.bold(`${this.total} URL${this.total === 1 ? '' : 's'}`)} in ${formatMs(elapsedMs)} (${rate.toFixed(rate < 100 ? 1 : 0)} URLs/s): ${paint.green(`${this.ok} ok`)}, ${failed}`,
     ];
     if (this.byClass.size > 0) lines.push(`  status   ${listCounts(this.byClass)}`);
     if (this.byError.size > 0) lines.push(`  errors   ${listCounts(this.byError)}`);

@@ -18,7 +18,7 @@ import {
 } from './options.js';
 import { checkSources, classifySources, readEntries } from './input.js';
 import type { AcceptList } from './result.js';
-import { FORMATS, type Format } from './report/format.js';
+import { FORMATS, type Format } from './report/reporter.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130, brokenPipe: 141 } as const;
 
@@ -44,6 +44,7 @@ interface Flags {
   insecure?: boolean;
   accept: AcceptList;
   format: Format;
+  onlyFailed?: boolean;
   output?: string;
   progress?: boolean;
   color?: boolean;
@@ -132,6 +133,7 @@ export function buildProgram(): Command {
         .default(DEFAULTS.accept, '200-299'),
     )
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
+    .option('--only-failed', 'print only entries that are not ok (any format; order kept)')
     .option('-o, --output <file>', 'write results to a file (overwritten) instead of stdout')
     .option('--progress', 'show a progress bar on stderr (default: when stderr is a terminal and CI is unset)')
     .option('--no-progress', 'never show a progress bar')
@@ -141,6 +143,11 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', 'show this help')
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true);
+}
+
+/** The accept list as a person writes it: `200-299,301`. */
+function acceptText(accept: AcceptList): string {
+  return accept.map(([lo, hi]) => (lo === hi ? String(lo) : `${lo}-${hi}`)).join(',');
 }
 
 /** Runs the CLI and resolves to its exit code. Never throws for user mistakes. */
@@ -215,10 +222,10 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO): Promise<number
   }
 
   // Loaded only now, so --help and --version stay quick.
-  const [{ parfetch }, { colorLevel, makePaint }, { formatter }, { Summary }, { Output }] = await Promise.all([
+  const [{ parfetch }, { colorLevel, makePaint }, { createReporter }, { Summary }, { Output }] = await Promise.all([
     import('./index.js'),
     import('./report/color.js'),
-    import('./report/format.js'),
+    import('./report/reporter.js'),
     import('./report/summary.js'),
     import('./report/output.js'),
   ]);
@@ -230,7 +237,7 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO): Promise<number
     : null;
   const sharesTerminal = progress !== null && Boolean(outStream.isTTY);
   const output = new Output(outStream, sharesTerminal ? { before: () => progress.clear(), after: () => progress.redraw() } : {});
-  const format = formatter(flags.format, outPaint);
+  const reporter = await createReporter(flags.format, { paint: outPaint, acceptText: acceptText(flags.accept), env: io.env });
   const summary = new Summary();
 
   const controller = new AbortController();
@@ -249,6 +256,8 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO): Promise<number
     yield* entries;
     progress?.inputEnded();
   }
+  const head = reporter.start?.();
+  if (head) output.write(head);
   try {
     for await (const result of parfetch(counted(), {
       ...options,
@@ -257,13 +266,20 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO): Promise<number
       onSettled: progress ? (r) => progress.settled(r) : undefined,
     })) {
       summary.add(result);
-      const wait = output.write(format(result));
+      if (flags.onlyFailed && result.ok) continue;
+      const wait = output.write(reporter.record(result));
       if (wait) await wait;
       if (output.failed) break;
     }
   } finally {
     signals.off('SIGINT', onSigint);
     progress?.stop();
+  }
+  if (reporter.end && !output.failed) {
+    for await (const text of reporter.end(summary, performance.now() - started)) {
+      const wait = output.write(text);
+      if (wait) await wait;
+    }
   }
   await output.end(flags.output !== undefined);
   if (output.failed) {

@@ -5,9 +5,9 @@ import { performance } from 'node:perf_hooks';
 import { loadAgent } from './agent.js';
 import { Attempt, REDIRECTS, type Outcome } from './attempt.js';
 import { Deadlines } from './deadlines.js';
-import type { ResolvedOptions } from './options.js';
+import { parseAcceptList, type ResolvedOptions } from './options.js';
 import { Pacing, sleep } from './pacing.js';
-import { failedResult, isAccepted, type Entry, type ErrorCode, type Result } from './result.js';
+import { failedResult, isAccepted, type AcceptList, type Entry, type ErrorCode, type Result } from './result.js';
 import { basicAuth, maskUrl, parseHttpUrl } from './url.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -69,8 +69,18 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
 
   async function fetchOne(entry: Entry, index: number): Promise<Result> {
     const started = performance.now();
-    const first = entry.invalid ? null : parseHttpUrl(entry.url);
+    if (entry.error) return failedResult(entry, index, entry.error);
+    const first = parseHttpUrl(entry.url);
     if (!first) return failedResult(entry, index, 'EINVALIDURL');
+    let accept = options.accept;
+    let follow = options.followRedirects;
+    if (entry.expected !== undefined) {
+      const own = parseExpectation(entry.expected);
+      if (!own) return failedResult(entry, index, 'EBADEXPECT');
+      accept = own;
+      // A line that expects a redirect wants to see it, not where it leads.
+      if (own.some(([lo, hi]) => lo <= 399 && hi >= 300)) follow = false;
+    }
     let url = first;
     let method = options.method;
     const auth = basicAuth(first);
@@ -85,7 +95,7 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
       let error = outcome.error;
       const { status } = outcome;
 
-      if (!error && REDIRECTS.has(status) && outcome.location !== undefined && options.followRedirects) {
+      if (!error && REDIRECTS.has(status) && outcome.location !== undefined && follow) {
         const target = parseHttpUrl(outcome.location, url);
         seen ??= new Set([first.href]);
         if (!target) error = 'EINVALIDREDIRECT';
@@ -128,13 +138,14 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
         line: entry.line,
         url: maskUrl(entry.url),
         status: final,
-        ok: error === null && isAccepted(status, options.accept),
+        ok: error === null && isAccepted(status, accept),
         error,
         ms: Math.round((performance.now() - started) * 10) / 10,
         attempts,
         redirects,
         finalUrl: maskUrl(url.href),
         bytes: outcome.bytes,
+        expected: entry.expected ?? null,
       };
     }
   }
@@ -154,9 +165,19 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
   };
 }
 
+/** An entry's own accept list, or null when it is malformed. */
+function parseExpectation(text: string): AcceptList | null {
+  try {
+    return parseAcceptList(text);
+  } catch {
+    return null;
+  }
+}
+
 /** After a stop, entries still coming in get their record at once: invalid ones say so. */
 function stoppedResult(entry: Entry, index: number, code: ErrorCode): Result {
-  const url = entry.invalid ? null : parseHttpUrl(entry.url);
+  if (entry.error) return failedResult(entry, index, entry.error);
+  const url = parseHttpUrl(entry.url);
   const result = failedResult(entry, index, url ? code : 'EINVALIDURL');
   return url ? { ...result, finalUrl: maskUrl(url.href) } : result;
 }

@@ -70,8 +70,9 @@ export async function* readEntries(sources: readonly Source[], stdin: Readable =
 
 /**
  * Splits a byte stream into entries: one per line, trimmed (CR, spaces, BOM), skipping blank
- * lines and `#` comments, counting physical lines. A line over MAX_LINE_BYTES is not kept:
- * its head becomes an invalid entry so it still gets its record.
+ * lines and `#` comments, counting physical lines. A line is a URL, then optionally whitespace
+ * and what the URL must answer. A line over MAX_LINE_BYTES is not kept: its head becomes an
+ * invalid entry so it still gets its record.
  */
 export async function* entriesOf(stream: AsyncIterable<Buffer | string>, source: string): AsyncGenerator<Entry> {
   let line = 0;
@@ -84,12 +85,15 @@ export async function* entriesOf(stream: AsyncIterable<Buffer | string>, source:
     if (overflow || bytes.length > MAX_LINE_BYTES) {
       const head = bytes.toString('utf8', 0, Math.min(bytes.length, 200)).trim();
       overflow = false;
-      yield { url: `${head}…`, source, line, invalid: true };
+      yield { url: `${head}…`, source, line, error: 'EINVALIDURL' };
       return;
     }
     const text = bytes.toString('utf8').trim();
     if (text === '' || text.startsWith('#')) return;
-    yield { url: text, source, line };
+    // Whitespace separates the URL from its expectation: `https://a.example/old  301`.
+    const gap = text.search(/\s/);
+    if (gap === -1) yield { url: text, source, line };
+    else yield { url: text.slice(0, gap), source, line, expected: text.slice(gap).trim() };
   }
 
   for await (const raw of stream) {

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'EPROTO'
   | 'EHEADERSOVERFLOW'
   | 'EDEADLINE'
+  | 'EBADEXPECT'
   | 'ECERT'
   | 'ECERT_EXPIRED'
   | 'ECERT_SELF_SIGNED'
@@ -32,8 +33,13 @@ export interface Entry {
   source: string;
   /** 1-based physical line within the source (for args: the argument position). */
   line: number;
-  /** Set by readers for a line that cannot be a URL (too long to hold); it becomes `EINVALIDURL`. */
-  invalid?: boolean;
+  /**
+   * What this entry must answer, as written (`301`, `200,204`, `200-299`): it replaces the
+   * global accept list for this entry; with a 3xx in it, redirects are not followed.
+   */
+  expected?: string;
+  /** Set by readers for a line that cannot be fetched at all (too long to hold: `EINVALIDURL`). */
+  error?: ErrorCode;
 }
 
 /** One record per input entry, in input order. Field order is the jsonl field order. */
@@ -60,6 +66,8 @@ export interface Result {
   finalUrl: string | null;
   /** Body bytes received (drained and discarded) for the final response. */
   bytes: number;
+  /** The entry's own expectation as written in its line (`301`, `200,204`), or null. */
+  expected: string | null;
 }
 
 /** A set of accepted status codes, as inclusive ranges. */
@@ -94,5 +102,6 @@ export function failedResult(
     redirects: 0,
     finalUrl,
     bytes: 0,
+    expected: entry.expected ?? null,
   };
 }

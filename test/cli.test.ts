@@ -65,7 +65,7 @@ describe('input and order', () => {
 
   it('keeps every invalid entry in its place as an EINVALIDURL record', async () => {
     const run = await runCli(['-f', 'jsonl', '-'], {
-      stdin: `${server.base}/delay/40\nnot a url\n${server.base}/status/200\nmailto:a@b.c\n`,
+      stdin: `${server.base}/delay/40\nnot-a-url\n${server.base}/status/200\nmailto:a@b.c\n`,
     });
     assert.equal(run.code, 1);
     const records = jsonLines(run.stdout);
@@ -73,7 +73,7 @@ describe('input and order', () => {
       records.map((r) => [r['url'], r['status'], r['ok'], r['error']]),
       [
         [`${server.base}/delay/40`, 200, true, null],
-        ['not a url', null, false, 'EINVALIDURL'],
+        ['not-a-url', null, false, 'EINVALIDURL'],
         [`${server.base}/status/200`, 200, true, null],
         ['mailto:a@b.c', null, false, 'EINVALIDURL'],
       ],
@@ -127,6 +127,7 @@ describe('output', () => {
       'redirects',
       'finalUrl',
       'bytes',
+      'expected',
     ]);
     assert.deepEqual({ ...ok, ms: 0 }, {
       index: 0,
@@ -141,6 +142,7 @@ describe('output', () => {
       redirects: 1,
       finalUrl: `${server.base}/status/200`,
       bytes: 'status 200'.length,
+      expected: null,
     });
     assert.equal(typeof ok?.['ms'], 'number');
     assert.equal(failed?.['status'], null);

@@ -52,7 +52,7 @@ describe('entriesOf', () => {
     for (let i = 0; i < long.length; i += 10_000) parts.push(long.slice(i, i + 10_000));
     const entries = await all(entriesOf(chunks(...parts, '\nhttp://b/\n'), 'f'));
     assert.equal(entries.length, 2);
-    assert.equal(entries[0]?.invalid, true);
+    assert.equal(entries[0]?.error, 'EINVALIDURL');
     assert.ok((entries[0]?.url.length ?? 0) < 300, 'only the head of the line is kept');
     assert.deepEqual(entries[1], { url: 'http://b/', source: 'f', line: 2 });
   });

@@ -2,7 +2,7 @@
 
 import type { Result } from '../result.js';
 import type { Paint } from './color.js';
-import { formatMs } from './format.js';
+import { formatMs } from './escape.js';
 
 /** Latencies go in log-spaced buckets (2 % wide), so a million results cost the same as ten. */
 const BUCKET_GROWTH = 1.02;
@@ -37,6 +37,11 @@ export class Summary {
 
   get failed(): number {
     return this.total - this.ok;
+  }
+
+  /** Entries that made a request, so have a latency. */
+  get percentileCount(): number {
+    return this.timed;
   }
 
   /** The latency at quantile q (0..1) of entries that made a request, within 2 %. */

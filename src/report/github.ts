@@ -1,0 +1,66 @@
+// github: GitHub Actions workflow commands. A failed entry becomes an ::error annotation on
+// its line of the input file; at the end, a Markdown summary goes to $GITHUB_STEP_SUMMARY.
+
+import { appendFileSync } from 'node:fs';
+import type { Result } from '../result.js';
+import { paintStatus } from './color.js';
+import { formatMs, printable } from './escape.js';
+import { failureReason, type Reporter, type ReporterContext } from './reporter.js';
+import type { Summary } from './summary.js';
+
+/** Failed entries listed in the step summary, at most. */
+const SUMMARY_ROWS = 500;
+
+/** Escapes the message of a workflow command. */
+export function commandData(text: string): string {
+  return text.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
+}
+
+/** Escapes a property (file, line, title) of a workflow command. */
+export function commandProperty(text: string): string {
+  return commandData(text).replaceAll(':', '%3A').replaceAll(',', '%2C');
+}
+
+function cell(text: string): string {
+  return printable(text).replaceAll('|', '\\|').replaceAll('`', '\\`');
+}
+
+export function githubReporter(context: ReporterContext): Reporter {
+  const failed: string[] = [];
+  let moreFailed = 0;
+  return {
+    record(result: Result): string {
+      if (result.ok) {
+        return `${paintStatus(context.paint, result.status, true)} ${printable(result.url)} ${formatMs(result.ms)}\n`;
+      }
+      const reason = failureReason(result, context);
+      if (failed.length < SUMMARY_ROWS) {
+        failed.push(`| ${cell(result.source)}:${result.line} | ${cell(result.url)} | ${cell(reason)} |`);
+      } else {
+        moreFailed += 1;
+      }
+      const fromFile = result.source !== 'args' && result.source !== '-';
+      const where = fromFile ? `file=${commandProperty(result.source)},line=${result.line},` : '';
+      const title = commandProperty(`${result.error ?? result.status ?? 'ERR'} ${printable(result.url)}`);
+      return `::error ${where}title=${title}::${commandData(`${printable(result.url)} ${reason} after ${formatMs(result.ms)}`)}\n`;
+    },
+
+    *end(summary: Summary, elapsedMs: number): Generator<string> {
+      const file = context.env['GITHUB_STEP_SUMMARY'];
+      if (!file) return;
+      const lines = [
+        '### parfetch',
+        '',
+        `**${summary.total}** URLs in ${formatMs(elapsedMs)}: **${summary.ok}** ok, **${summary.failed}** failed` +
+          (summary.percentileCount > 0 ? ` · latency p50 ${formatMs(summary.percentile(0.5))}, p95 ${formatMs(summary.percentile(0.95))}` : ''),
+        '',
+      ];
+      if (failed.length > 0) {
+        lines.push('| where | URL | why |', '|---|---|---|', ...failed);
+        if (moreFailed > 0) lines.push('', `…and ${moreFailed} more failed entries.`);
+        lines.push('');
+      }
+      appendFileSync(file, `${lines.join('\n')}\n`);
+    },
+  };
+}

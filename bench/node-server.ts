@@ -1,4 +1,5 @@
-// Child-process entry: a node:http server on 127.0.0.1 ports answering "200 ok", at once or after a delay.
+// Child-process entry: a node:http server on 127.0.0.1 ports answering "200 ok", at once or after a delay
+// (S6's "never answers" server is this one with a one-hour delay; a request's timer is dropped when its client leaves).
 // Usage: node node-server.js <delayMs> <port>[,<port>...]   Prints "ready" when every port listens;
 // exits on SIGTERM/SIGINT or when its stdin (a pipe from the bench) closes, so it never outlives the bench.
 
@@ -22,8 +23,13 @@ function answer(res: ServerResponse): void {
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   req.resume();
-  if (delayMs === 0) answer(res);
-  else setTimeout(() => answer(res), delayMs);
+  if (delayMs === 0) {
+    answer(res);
+    return;
+  }
+  const timer = setTimeout(() => answer(res), delayMs);
+  // A client that gives up (S6's timeout) leaves no timer behind.
+  res.once('close', () => clearTimeout(timer));
 }
 
 let listening = 0;

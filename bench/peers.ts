@@ -1,4 +1,5 @@
-// The tools under test (parfetch and its peers): how each is invoked, and how its output proves every URL got a 200.
+// The tools under test (parfetch and its peers): how each is invoked, and how its output proves every URL got a 200
+// (S6 builds its own parfetch invocation and check in scenarios.ts on top of `eachLine` and `PARFETCH_BIN`).
 
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -67,7 +68,7 @@ export async function writeLines(path: string, count: number, line: (index: numb
 }
 
 /** Calls `each(line, index)` for every line of a file; stops early when it returns false. */
-async function eachLine(path: string, each: (line: string, index: number) => boolean): Promise<number> {
+export async function eachLine(path: string, each: (line: string, index: number) => boolean): Promise<number> {
   const lines = createInterface({ input: createReadStream(path, { highWaterMark: 256 * 1024 }), crlfDelay: Infinity });
   let index = 0;
   try {

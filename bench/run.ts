@@ -1,4 +1,5 @@
-// Benchmark entry point (`npm run bench [-- --quick]`): starts loopback servers, runs S1–S5, checks targets, writes bench/RESULTS.md.
+// Benchmark entry point (`npm run bench [-- --quick]`): starts loopback servers (the "200 ok" one, the 50 ms one and S6's
+// never-answering one), runs S1–S6, checks targets, stops every server by PID, writes bench/RESULTS.md.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release, tmpdir, totalmem } from 'node:os';
@@ -7,11 +8,11 @@ import { performance } from 'node:perf_hooks';
 import { disableGnuTime, findExecutable, firstLine, hasGnuTime, killAllChildren, measurementMethod } from './measure.js';
 import { ROOT, aria2Tool, curlParallelTool, parfetchTool, pythonRequestsTool, wget2Tool, xargsCurlTool, type Tool } from './peers.js';
 import { fmt, renderMarkdown, type ScenarioResult, type TargetCheck, type ToolRow } from './report.js';
-import { s1, s2, s3, s4, s5, type Context, type Peers } from './scenarios.js';
-import { freePorts, startDelayServer, startOkServer, type Server } from './servers.js';
+import { s1, s2, s3, s4, s5, s6, type Context, type Peers } from './scenarios.js';
+import { freePorts, startDelayServer, startHangServer, startOkServer, type Server } from './servers.js';
 
 const USAGE = `Usage: npm run bench [-- --quick] [-- --keep-temp] [-- --no-nginx] [-- --no-gnu-time]
-  --quick        about one minute: fewer URLs, 3 repetitions (default: fuller, 5 repetitions, a few minutes)
+  --quick        about one minute plus S6: fewer URLs, 3 repetitions, S6 once (default: fuller, 5 repetitions, S6 twice)
   --keep-temp    keep the temp folder (configs, URL lists, logs) for inspection
   --no-nginx     use the node:http fallback server even when nginx is installed
   --no-gnu-time  measure CPU/RSS by polling /proc even when GNU time is installed
@@ -73,6 +74,7 @@ function checkTargets(r: {
   s2: ToolRow | undefined;
   s3: ToolRow | undefined;
   s5: ToolRow | undefined;
+  s6: { row: ToolRow | undefined; timeoutMs: number; fast: number } | undefined;
   versionMs: number | null;
   nodeMs: number | null;
 }): TargetCheck[] {
@@ -120,6 +122,16 @@ function checkTargets(r: {
     measured: s1Rate === null || s5Rate === null ? '—' : `${fmt.int(s5Rate)} URLs/s = ${fmt.ratio(s5Rate / s1Rate)} S1`,
     met: s1Rate === null || s5Rate === null ? null : s5Rate >= 0.8 * s1Rate,
   });
+  const s6Rss = r.s6?.row?.rssMaxKiB ?? null;
+  const s6Wall = r.s6?.row?.wallMedianMs ?? null;
+  const s6Timeout = r.s6?.timeoutMs ?? null;
+  const wallNote = s6Wall === null || s6Timeout === null ? '' : `; wall ${fmt.sec(s6Wall)} vs timeout ${fmt.sec(s6Timeout)} (${fmt.ratio(s6Wall / s6Timeout)}; ≥ the timeout is expected)`;
+  checks.push({
+    scenario: 'S6',
+    target: `peak RSS ≤ 150 MiB while the first URL stalls for its whole timeout and ${r.s6 === undefined ? 'N' : fmt.int(r.s6.fast)} fast ones follow`,
+    measured: s6Rss === null ? '—' : `${fmt.mib(s6Rss)}${wallNote}`,
+    met: s6Rss === null ? null : s6Rss <= 150 * MiB,
+  });
   return checks;
 }
 
@@ -154,13 +166,15 @@ async function main(): Promise<number> {
   log(`parfetch bench (${quick ? 'quick' : 'full'}): ${ctx.reps} repetitions, temp folder ${tmp}`);
   log(`measuring with ${measurementMethod()}`);
 
-  const [okPort, delayPort, ...manyPorts] = await freePorts(2 + MANY_PORTS);
-  if (okPort === undefined || delayPort === undefined) throw new Error('no free ports');
+  const [okPort, delayPort, hangPort, ...manyPorts] = await freePorts(3 + MANY_PORTS);
+  if (okPort === undefined || delayPort === undefined || hangPort === undefined) throw new Error('no free ports');
   const okServer = await startOkServer([okPort, ...manyPorts], tmp, log, nginx);
   servers.push(okServer);
   const delayServer = await startDelayServer(delayPort, DELAY_MS, tmp);
   servers.push(delayServer);
-  log(`servers: ${okServer.label} on 127.0.0.1:${okPort} (+${manyPorts.length} ports, pid ${okServer.pid}); ${delayServer.label} on 127.0.0.1:${delayPort} (pid ${delayServer.pid})`);
+  const hangServer = await startHangServer(hangPort, tmp);
+  servers.push(hangServer);
+  log(`servers: ${okServer.label} on 127.0.0.1:${okPort} (+${manyPorts.length} ports, pid ${okServer.pid}); ${delayServer.label} on 127.0.0.1:${delayPort} (pid ${delayServer.pid}); ${hangServer.label} on 127.0.0.1:${hangPort} (pid ${hangServer.pid})`);
 
   const parfetch = parfetchTool();
   const python = pythonRequestsTool(tmp);
@@ -182,7 +196,7 @@ async function main(): Promise<number> {
   if (missing.length > 0) log(`not installed, skipped: ${missing.join(', ')} (see bench/README.md)`);
 
   const scenarios: ScenarioResult[] = [];
-  const results: Parameters<typeof checkTargets>[0] = { s1: undefined, s2: undefined, s3: undefined, s5: undefined, versionMs: null, nodeMs: null };
+  const results: Parameters<typeof checkTargets>[0] = { s1: undefined, s2: undefined, s3: undefined, s5: undefined, s6: undefined, versionMs: null, nodeMs: null };
   const section = (title: string): void => log(`\n== ${title} (${fmt.sec(performance.now() - started)} in)`);
   let crashed = false;
   const attempt = async (id: string, body: () => Promise<void>): Promise<void> => {
@@ -227,6 +241,12 @@ async function main(): Promise<number> {
     results.s5 = r.parfetch;
     scenarios.push(r.result);
   });
+  section('S6: stalled head');
+  await attempt('S6', async () => {
+    const r = await s6(ctx, parfetch, okPort, hangPort);
+    results.s6 = { row: r.parfetch, timeoutMs: r.timeoutMs, fast: r.fast };
+    scenarios.push(r.result);
+  });
 
   for (const server of servers) await server.stop();
 
@@ -236,7 +256,7 @@ async function main(): Promise<number> {
 
   const elapsedMs = performance.now() - started;
   const markdown = renderMarkdown({
-    mode: quick ? 'quick mode: smaller counts, 3 repetitions' : 'full mode: 5 repetitions',
+    mode: quick ? 'quick mode: smaller counts, 3 repetitions, S6 once' : 'full mode: 5 repetitions, S6 twice',
     date: new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'),
     command: quick ? 'npm run bench -- --quick' : 'npm run bench',
     machine: machineInfo(okServer.label, [parfetch, peers.curl, peers.wget2, peers.aria2, python]),
@@ -244,7 +264,7 @@ async function main(): Promise<number> {
     scenarios,
     method: [
       `CPU and peak RSS: ${measurementMethod()}. Wall time: from spawn to exit, measured by the bench.`,
-      'Every run is verified: parfetch must print one `200 <url>` line per input URL, in input order, and exit 0; curl, xargs+curl and the Python script one `200` line per URL; wget2 one status-200 row per URL in its `--stats-site` CSV; aria2c one `OK` row per URL in its download results. A run that fails verification is left out of the medians and its tool is marked FAILED.',
+      'Every run is verified: parfetch must print one `200 <url>` line per input URL, in input order, and exit 0 (in S6: exit 1, the first line `ERR <url> <time> ETIMEDOUT`, then one `200 <url>` line per fast URL in input order, nothing else); curl, xargs+curl and the Python script one `200` line per URL; wget2 one status-200 row per URL in its `--stats-site` CSV; aria2c one `OK` row per URL in its download results. A run that fails verification is left out of the medians and its tool is marked FAILED.',
       'wall, URLs/s and CPU are medians over the verified runs; URLs/s = URLs ÷ median wall. Peak RSS is the largest over the runs (for xargs+curl: the largest single curl or xargs process).',
       '× curl --parallel: for each repetition, the tool\'s URLs/s divided by curl --parallel\'s URLs/s in the same repetition; the median of those ratios. Tools run in a rotated order in each repetition.',
       'Slow peers (xargs+curl, Python, aria2c) get fewer URLs in S1 so each run stays short: compare them by URLs/s, which also carries their start-up cost over fewer URLs.',

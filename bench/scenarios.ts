@@ -1,10 +1,11 @@
-// Scenarios S1–S5: which tools run on how many URLs, repeated and verified, with their result tables.
+// Scenarios S1–S6: which tools run on how many URLs, repeated and verified, with their result tables
+// (S6, a stalled first URL ahead of many fast ones, has its own parfetch invocation and verification).
 
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { median, runTimed } from './measure.js';
-import { CURL_ID, PARFETCH_BIN, ROOT, writeLines, type Invocation, type Job, type Tool } from './peers.js';
+import { CURL_ID, PARFETCH_BIN, ROOT, eachLine, writeLines, type Invocation, type Job, type Tool } from './peers.js';
 import { consoleTable, fmt, summarize, toolTable, type RunRecord, type ScenarioResult, type Table, type ToolRow } from './report.js';
 import { loopbackUrl } from './servers.js';
 
@@ -41,6 +42,8 @@ export async function runMatrix(
   entries: readonly Entry[],
   concurrency: number,
   urlAt: (index: number) => string,
+  /** False when the caller prints its own table (S6). */
+  printTable = true,
 ): Promise<MatrixResult> {
   const base = join(ctx.tmp, scenario);
   mkdirSync(base, { recursive: true });
@@ -91,7 +94,7 @@ export async function runMatrix(
   }
   for (const file of [...urlFiles.values(), ...extraFiles]) rmSync(file, { force: true });
   const rows = summarize(records, CURL_ID);
-  ctx.log(consoleTable(toolTable(rows)));
+  if (printTable) ctx.log(consoleTable(toolTable(rows)));
   return { rows, records };
 }
 
@@ -299,4 +302,106 @@ function controlNote(rows: readonly ToolRow[]): string[] {
   const one = rows.find((r) => r.toolId === 'parfetch-1-origin')?.urlsPerSec ?? null;
   if (many === null || one === null) return [];
   return [`parfetch: ${fmt.int(many)} URLs/s over 100 origins vs ${fmt.int(one)} URLs/s for the same count on one origin: ${fmt.ratio(many / one)}.`];
+}
+
+// ---- S6: a stalled head: the first URL never answers, many fast ones follow; memory must not grow with them.
+
+export interface StalledHeadResult {
+  result: ScenarioResult;
+  parfetch: ToolRow | undefined;
+  /** parfetch's per-request timeout (-t) in this run. */
+  timeoutMs: number;
+  /** Fast URLs after the stalled one. */
+  fast: number;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * S6: line 1 goes to `hangPort` (a server that accepts the request and never answers), lines
+ * 2..N+1 to the "200 ok" server on `okPort`. Verified: exit 1, exactly N+1 lines, the first
+ * `ERR <hang url> <time> ETIMEDOUT`, then `200 <url_i> <time>` in input order.
+ */
+export async function s6(ctx: Context, parfetch: Tool, okPort: number, hangPort: number): Promise<StalledHeadResult> {
+  const fast = ctx.quick ? 20_000 : 100_000;
+  const count = fast + 1;
+  const timeoutMs = ctx.quick ? 3_000 : 10_000;
+  const reps = ctx.quick ? 1 : 2;
+  const concurrency = 64;
+  const window = Math.max(1024, 16 * concurrency);
+  const urlAt = (i: number): string => (i === 0 ? loopbackUrl(hangPort, '/hang') : loopbackUrl(okPort, `/h/${i}`));
+  const flags = ['-c', String(concurrency), '-q', '--no-progress', '--retries', '0', '-t', `${timeoutMs / 1000}s`];
+  const tool: Tool = {
+    id: 'parfetch',
+    name: 'parfetch',
+    version: parfetch.version,
+    async prepare(job) {
+      return { cmd: process.execPath, args: [PARFETCH_BIN, ...flags, job.urlFile] };
+    },
+    async verify(job, stdoutFile, exitCode) {
+      const head = new RegExp(`^ERR ${escapeRegExp(job.urlAt(0))} \\S+ ETIMEDOUT$`);
+      let headOk = false;
+      let ok = 0;
+      let firstBad = '';
+      const lines = await eachLine(stdoutFile, (line, i) => {
+        if (i === 0) {
+          headOk = head.test(line);
+          if (!headOk) firstBad = `line 1: "${line.slice(0, 100)}"`;
+        } else {
+          const prefix = `200 ${job.urlAt(i)} `;
+          if (i < job.count && line.startsWith(prefix) && /^\S+$/.test(line.slice(prefix.length))) ok += 1;
+          else if (firstBad === '') firstBad = `line ${i + 1}: "${line.slice(0, 100)}"`;
+        }
+        return i <= job.count;
+      });
+      const good = exitCode === 1 && headOk && ok === job.count - 1 && lines === job.count;
+      return {
+        ok: good,
+        detail: `exit ${exitCode ?? 'signal'} (expected 1); first line ${headOk ? '"ERR <url> <time> ETIMEDOUT"' : 'not "ERR <url> <time> ETIMEDOUT"'}, ${ok}/${job.count - 1} lines "200 <url>" in input order after it, ${lines} lines (expected ${job.count})${firstBad ? `; first bad ${firstBad}` : ''}`,
+      };
+    },
+  };
+  const { rows, records } = await runMatrix({ ...ctx, reps }, 'S6', [{ tool, count }], concurrency, urlAt, false);
+  const row = rows[0];
+  const verified = records.filter((r) => r.verification.ok);
+  const cpus = verified.map((r) => r.usage.cpuMs).filter((v): v is number => v !== null);
+  const wall = row?.wallMedianMs ?? null;
+  const dash = '—';
+  const table: Table = {
+    headers: ['tool', 'URLs (1 stalled + fast)', 'runs ok', 'timeout (-t)', 'wall (median)', 'wall − timeout', 'CPU (median)', 'peak RSS (max)'],
+    rows: row === undefined ? [] : [[
+      row.okRuns === row.runs ? row.name : `${row.name} **FAILED verification**`,
+      `1 + ${fmt.int(fast)}`,
+      `${row.okRuns}/${row.runs}`,
+      fmt.sec(timeoutMs),
+      wall === null ? dash : fmt.sec(wall),
+      wall === null ? dash : fmt.sec(wall - timeoutMs),
+      cpus.length === 0 ? dash : fmt.sec(median(cpus)),
+      row.rssMaxKiB === null ? dash : fmt.mib(row.rssMaxKiB),
+    ]],
+  };
+  ctx.log(consoleTable(table));
+  const wallNote = wall === null
+    ? []
+    : [`parfetch: wall ${fmt.sec(wall)} = ${fmt.ratio(wall / timeoutMs)} the ${fmt.sec(timeoutMs)} timeout (${wall >= timeoutMs ? `${fmt.sec(wall - timeoutMs)} past it` : `${fmt.sec(timeoutMs - wall)} short of it: unexpected`}); peak RSS ${row?.rssMaxKiB == null ? dash : fmt.mib(row.rssMaxKiB)}.`];
+  return {
+    parfetch: row,
+    timeoutMs,
+    fast,
+    result: {
+      id: 'S6',
+      title: 'stalled head',
+      description:
+        `The first URL goes to a node:http server on its own port that takes the request and never answers; ${fmt.int(fast)} fast URLs (/h/1…) follow on the "200 ok" server. ` +
+        `\`parfetch ${flags.join(' ')} <file>\`, ${reps} run${reps === 1 ? '' : 's'}. ` +
+        `parfetch admits at most a window of 16 × concurrency entries (at least 1,024; here ${fmt.int(window)}) past the oldest unfinished one, so once that many fast URLs are done it waits for the first URL's ${fmt.sec(timeoutMs)} timeout before admitting the rest: ` +
+        `wall time ≥ the timeout is expected, and peak RSS must not grow with the number of URLs behind the stalled one. ` +
+        `Verified: exit code 1, exactly ${fmt.int(count)} lines, the first \`ERR <url> <time> ETIMEDOUT\`, then one \`200 <url> <time>\` per fast URL in input order.`,
+      table,
+      notes: [...wallNote, ...notesFor(rows)],
+      parfetchOk: parfetchOk(rows),
+    },
+  };
 }

@@ -1,4 +1,5 @@
-// Loopback test servers: nginx (temp config, one worker) or a node:http fallback, and the 50 ms delay server.
+// Loopback test servers: nginx (temp config, one worker) or a node:http fallback, the 50 ms delay server,
+// and S6's "never answers" server (the node:http child with a one-hour delay).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -60,6 +61,14 @@ export async function startOkServer(ports: readonly number[], dir: string, log: 
 /** The delay server: a node:http child that answers every request after `delayMs`. */
 export function startDelayServer(port: number, delayMs: number, dir: string): Promise<Server> {
   return startNodeServer(delayMs, [port], dir, `node:http, ${delayMs} ms delay`);
+}
+
+/** How long the "never answers" server holds each request: far past any client timeout the bench uses. */
+export const HANG_MS = 3_600_000;
+
+/** S6's stalled head: a node:http child that accepts connections and requests but answers none (for an hour). */
+export function startHangServer(port: number, dir: string): Promise<Server> {
+  return startNodeServer(HANG_MS, [port], dir, 'node:http, never answers');
 }
 
 export function nginxConfig(ports: readonly number[], dir: string): string {

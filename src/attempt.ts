@@ -111,6 +111,7 @@ export function errorCode(error: unknown): ErrorCode {
     if (cert) return cert;
     if (code.includes('CERT')) return 'ECERT';
     if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) return 'EPROTO';
+    if (code === 'UND_ERR_ABORTED' && /proxy/i.test(e.message)) return 'EPROXY';
   }
   return 'EFETCH';
 }

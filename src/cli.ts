@@ -1,7 +1,7 @@
 // The command line: flags -> options -> parfetch() -> formatters, progress, summary -> exit code.
 // No fetching or ordering logic lives here.
 
-import { openSync, createWriteStream } from 'node:fs';
+import { createWriteStream, openSync, readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import type { Readable, Writable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -13,6 +13,7 @@ import {
   parseDuration,
   parseHeader,
   parseRate,
+  parseShard,
   type Options,
   type Rate,
 } from './options.js';
@@ -57,6 +58,9 @@ interface Flags {
   perHost?: number;
   rate?: Rate;
   deadline?: number;
+  proxy?: string;
+  cacert?: string;
+  shard?: string;
 }
 
 const EXAMPLES = `
@@ -127,6 +131,9 @@ export function buildProgram(): Command {
     .option('--rate <n[/s|/m]>', 'at most n requests started in any sliding second (or minute)', arg(parseRate))
     .option('--deadline <duration>', 'bound for the whole run: entries not done by then fail with EDEADLINE', arg(parseDuration))
     .option('-k, --insecure', 'do not verify TLS certificates')
+    .option('--cacert <file>', 'also trust the CA certificates (PEM) in this file')
+    .option('--proxy <url>', 'send requests through this proxy (default: HTTP_PROXY, HTTPS_PROXY, NO_PROXY)')
+    .option('--shard <K/N>', 'fetch only entries whose index mod N is K (K defaults to JOB_COMPLETION_INDEX)')
     .addOption(
       new Option('--accept <list>', 'status codes counted as ok, e.g. 200-299,301')
         .argParser(arg(parseAcceptList))
@@ -143,6 +150,18 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', 'show this help')
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true);
+}
+
+/** The PEM text of a --cacert file. */
+function readCa(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read "${path}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`"${path}" holds no PEM certificate`);
+  return text;
 }
 
 /** The accept list as a person writes it: `200-299,301`. */
@@ -211,6 +230,10 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO): Promise<number
     perHost: flags.perHost,
     rate: flags.rate,
     deadline: flags.deadline,
+    proxy: flags.proxy,
+    ca: flags.cacert === undefined ? undefined : [readCa(flags.cacert)],
+    env: io.env,
+    shard: flags.shard === undefined ? undefined : parseShard(flags.shard, io.env),
   };
   let outStream: Writable & { isTTY?: boolean } = io.stdout;
   if (flags.output !== undefined) {

@@ -2,7 +2,8 @@
 // over a shared undici Agent. A network outcome is data, never an exception.
 
 import { performance } from 'node:perf_hooks';
-import { loadAgent } from './agent.js';
+import { rootCertificates } from 'node:tls';
+import { createDispatcher } from './agent.js';
 import { Attempt, REDIRECTS, type Outcome } from './attempt.js';
 import { Deadlines } from './deadlines.js';
 import { parseAcceptList, type ResolvedOptions } from './options.js';
@@ -26,16 +27,15 @@ export interface Fetcher {
 }
 
 export function createFetcher(options: ResolvedOptions): Fetcher {
-  const Agent = loadAgent();
-  const agent = new Agent({
+  const agent = createDispatcher({
     connections: options.concurrency,
-    pipelining: 1,
     connectTimeout: options.connectTimeout,
-    // The deadline list bounds the whole attempt; undici's idle timers would only add work.
-    headersTimeout: 0,
-    bodyTimeout: 0,
-    maxHeaderSize: 64 * 1024,
-    connect: { rejectUnauthorized: !options.insecure },
+    tls: {
+      rejectUnauthorized: !options.insecure,
+      ...(options.ca ? { ca: [...rootCertificates, ...options.ca] } : {}),
+    },
+    proxy: options.proxy,
+    env: options.env,
   });
   const deadlines = new Deadlines(options.timeout);
   const stopper = new AbortController();

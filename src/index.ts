@@ -7,11 +7,17 @@ import { orderedResults } from './scheduler.js';
 
 export type { Entry, ErrorCode, Result, AcceptList } from './result.js';
 export type { Options } from './options.js';
-export { UsageError, parseDuration, parseAcceptList, parseHeader, VERSION } from './options.js';
+export { UsageError, parseDuration, parseAcceptList, parseHeader, parseRate, parseShard, VERSION } from './options.js';
+export type { Rate, Shard } from './options.js';
 export { isAccepted } from './result.js';
 export { readEntries, classifySources, checkSources, type Source } from './input.js';
 
 export type EntryLike = string | Entry;
+
+interface Indexed {
+  index: number;
+  entry: Entry;
+}
 
 /**
  * Fetches every entry and yields one `Result` per entry, in input order, as soon as it and
@@ -43,23 +49,26 @@ async function* run(
   signal?.addEventListener('abort', stop, { once: true });
   const deadline =
     options.deadline === undefined ? null : setTimeout(() => fetcher.abortAll('EDEADLINE'), options.deadline);
-  let count = 0;
-  async function* normalised(): AsyncGenerator<Entry> {
+  // Every entry gets its index in the whole input, so shards' records merge back by index.
+  const shard = options.shard ?? { index: 0, count: 1 };
+  async function* indexed(): AsyncGenerator<Indexed> {
+    let index = -1;
+    let admitted = 0;
     for await (const item of entries) {
-      count += 1;
-      onEntry?.(count);
-      yield typeof item === 'string' ? { url: item.trim(), source: 'args', line: count } : item;
+      index += 1;
+      if (index % shard.count !== shard.index) continue;
+      admitted += 1;
+      onEntry?.(admitted);
+      yield { index, entry: typeof item === 'string' ? { url: item.trim(), source: 'args', line: index + 1 } : item };
     }
   }
-  const task = onSettled
-    ? async (entry: Entry, index: number): Promise<Result> => {
-        const result = await fetcher.fetchOne(entry, index);
-        onSettled(result);
-        return result;
-      }
-    : fetcher.fetchOne;
+  const task = async ({ entry, index }: Indexed): Promise<Result> => {
+    const result = await fetcher.fetchOne(entry, index);
+    onSettled?.(result);
+    return result;
+  };
   try {
-    yield* orderedResults(normalised(), task, { concurrency: options.concurrency, window: options.window, signal });
+    yield* orderedResults(indexed(), task, { concurrency: options.concurrency, window: options.window, signal });
   } finally {
     if (deadline) clearTimeout(deadline);
     signal?.removeEventListener('abort', stop);

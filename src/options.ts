@@ -46,6 +46,14 @@ export interface Options {
   rate?: Rate;
   /** Bound for the whole run, in ms: entries not finished by then end as `EDEADLINE`. Default: none. */
   deadline?: number;
+  /** Send every request through this proxy (`http://host:port`), overriding the environment. */
+  proxy?: string;
+  /** Certificates (PEM) trusted besides Node's own, for private CAs. */
+  ca?: string[];
+  /** Where HTTP_PROXY, HTTPS_PROXY and NO_PROXY are read. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Fetch only the entries whose index modulo `count` is `index` (0-based); records keep their global index. */
+  shard?: Shard;
   /**
    * How many entries may be admitted past the oldest unfinished one. Bounds the
    * reorder buffer when one entry stalls. Default `16 * concurrency`, at least 1024: results
@@ -60,13 +68,18 @@ export interface Options {
   onSettled?: (result: Result) => void;
 }
 
+export interface Shard {
+  index: number;
+  count: number;
+}
+
 export interface Rate {
   count: number;
   /** Window length in ms: 1000 or 60000. */
   per: number;
 }
 
-type Optional = 'signal' | 'onEntry' | 'onSettled' | 'perHost' | 'rate' | 'deadline';
+type Optional = 'signal' | 'onEntry' | 'onSettled' | 'perHost' | 'rate' | 'deadline' | 'proxy' | 'ca' | 'shard';
 export type ResolvedOptions = Required<Omit<Options, Optional>> & Pick<Options, Optional>;
 
 export const VERSION: string = (
@@ -136,6 +149,13 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
   if (rate !== undefined && !(Number.isInteger(rate.count) && rate.count >= 1 && rate.per > 0)) {
     throw new UsageError(`rate must be a whole number of requests from 1 up per a positive window`);
   }
+  const { proxy, shard } = options;
+  if (proxy !== undefined && !/^(https?|socks5?):\/\/[^/]/i.test(proxy)) {
+    throw new UsageError(`proxy "${proxy}" is not a URL: use e.g. http://proxy.internal:3128`);
+  }
+  if (shard !== undefined && !(Number.isInteger(shard.count) && shard.count >= 1 && Number.isInteger(shard.index) && shard.index >= 0 && shard.index < shard.count)) {
+    throw new UsageError(`shard ${String(shard.index)}/${String(shard.count)} is out of range: use K/N with 0 <= K < N`);
+  }
   if (!Number.isInteger(window) || window < concurrency) {
     throw new UsageError(`window must be a whole number no smaller than concurrency, got ${String(window)}`);
   }
@@ -158,6 +178,10 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     perHost,
     rate,
     deadline: options.deadline,
+    proxy,
+    ca: options.ca,
+    env: options.env ?? process.env,
+    shard,
     signal: options.signal,
     onEntry: options.onEntry,
     onSettled: options.onSettled,
@@ -210,4 +234,18 @@ export function parseRate(text: string): Rate {
     throw new UsageError(`"${text}" is not a rate: use e.g. 10, 10/s or 600/m`);
   }
   return { count, per: match[2]?.startsWith('m') ? 60_000 : 1000 };
+}
+
+/** Parses `K/N`, or `N` with K taken from JOB_COMPLETION_INDEX (as Kubernetes Indexed Jobs set it). */
+export function parseShard(text: string, env: NodeJS.ProcessEnv): Shard {
+  const match = /^\s*(?:(\d+)\s*\/\s*)?(\d+)\s*$/.exec(text);
+  if (!match) throw new UsageError(`"${text}" is not a shard: use K/N, e.g. 0/4 (or N with JOB_COMPLETION_INDEX set)`);
+  const count = Number(match[2]);
+  const fromEnv = env['JOB_COMPLETION_INDEX'];
+  if (match[1] === undefined && (fromEnv === undefined || !/^\d+$/.test(fromEnv))) {
+    throw new UsageError(`--shard ${text} needs K/N, or JOB_COMPLETION_INDEX set to K`);
+  }
+  const index = Number(match[1] ?? fromEnv);
+  if (count < 1 || index >= count) throw new UsageError(`shard ${index}/${count} is out of range: use K/N with 0 <= K < N`);
+  return { index, count };
 }

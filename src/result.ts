@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'EHEADERSOVERFLOW'
   | 'EDEADLINE'
   | 'EBADEXPECT'
+  | 'EPROXY'
   | 'ECERT'
   | 'ECERT_EXPIRED'
   | 'ECERT_SELF_SIGNED'

@@ -24,7 +24,11 @@ export interface CliOptions {
 /** A clean environment: no CI, no colour forcing, so each test sets what it means. */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of ['CI', 'FORCE_COLOR', 'NO_COLOR', 'NODE_TEST_CONTEXT']) delete env[key];
+  const unset = ['CI', 'FORCE_COLOR', 'NO_COLOR', 'NODE_TEST_CONTEXT', 'GITHUB_STEP_SUMMARY', 'JOB_COMPLETION_INDEX'];
+  for (const key of [...unset, 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY']) {
+    delete env[key];
+    delete env[key.toLowerCase()];
+  }
   return { ...env, ...extra };
 }
 

@@ -61,9 +61,12 @@ describe('bad input', () => {
   });
 
   it('percent-encodes spaces and non-ASCII in paths, as browsers do', async () => {
-    const records = await runFile('spaces.txt', `${server.base}/a b/ünï?q=ä ö\n`);
+    const records = await runFile('non-ascii.txt', `${server.base}/a%20b/ünï?q=ä\n`);
     assert.equal(records[0]?.['status'], 200);
-    assert.equal(server.seen.at(-1)?.path, '/a%20b/%C3%BCn%C3%AF?q=%C3%A4%20%C3%B6');
+    assert.equal(server.seen.at(-1)?.path, '/a%20b/%C3%BCn%C3%AF?q=%C3%A4');
+    const arg = await runCli(['-f', 'jsonl', `${server.base}/c d/é?q=ä ö`]);
+    assert.equal(jsonLines(arg.stdout)[0]?.['status'], 200);
+    assert.equal(server.seen.at(-1)?.path, '/c%20d/%C3%A9?q=%C3%A4%20%C3%B6');
   });
 
   it('turns internationalised host names into punycode', () => {

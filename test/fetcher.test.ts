@@ -5,7 +5,7 @@ import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { parfetch, type Options, type Result } from '../src/index.js';
-import { routes, startServer, type TestServer } from './helpers/server.js';
+import { routes, sendMiB, startServer, type TestServer } from './helpers/server.js';
 
 async function fetchAll(urls: Iterable<string>, options: Options = {}): Promise<Result[]> {
   const out: Result[] = [];
@@ -173,19 +173,7 @@ describe('limits observed by the server', () => {
 
   it('never buffers a body: 256 MB streams through in bounded memory', async () => {
     const size = 256 * 1024 * 1024;
-    const block = Buffer.alloc(1024 * 1024, 120);
-    const server = await startServer((req, res) => {
-      res.writeHead(200, { 'content-length': size });
-      let sent = 0;
-      const pump = (): void => {
-        while (sent < size) {
-          sent += block.length;
-          if (!res.write(block)) return void res.once('drain', pump);
-        }
-        res.end();
-      };
-      pump();
-    });
+    const server = await startServer((req, res) => sendMiB(res, 256));
     try {
       const rssBefore = process.memoryUsage().rss;
       const r = await fetchOne(`${server.base}/big`, { timeout: 60_000 });
@@ -203,8 +191,9 @@ describe('TLS, IPv6 and broken servers', () => {
   const fixture = (name: string): Promise<Buffer> => readFile(new URL(`../../test/fixtures/${name}`, import.meta.url));
 
   it('rejects a self-signed certificate unless insecure is set', async () => {
-    const server = https.createServer({ key: await fixture('self-signed.key'), cert: await fixture('self-signed.crt') }, (req, res) =>
-      res.end('secure'),
+    const server = https.createServer(
+      { key: await fixture('self-signed.key'), cert: await fixture('self-signed.crt') },
+      (req, res) => res.end('secure'),
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;

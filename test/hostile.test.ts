@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { jsonLines, runCli, spawnCli, watch } from './helpers/cli.js';
 import { startRawServer, type RawServer } from './helpers/raw.js';
-import { routes, startServer, type TestServer } from './helpers/server.js';
+import { routes, sendMiB, startServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer;
 const raw: RawServer[] = [];
@@ -17,18 +17,7 @@ before(async () => {
     if (name === 'to') {
       res.writeHead(302, { location: decodeURIComponent(arg ?? '') }).end();
     } else if (name === 'huge') {
-      const size = Number(arg) * 1024 * 1024;
-      const block = Buffer.alloc(1024 * 1024, 97);
-      res.writeHead(200, { 'content-length': size });
-      let sent = 0;
-      const pump = (): void => {
-        while (sent < size) {
-          sent += block.length;
-          if (!res.write(block)) return void res.once('drain', pump);
-        }
-        res.end();
-      };
-      pump();
+      sendMiB(res, Number(arg));
     } else if (name === 'endless') {
       const block = Buffer.alloc(1024 * 1024, 98);
       res.writeHead(200);
@@ -155,7 +144,9 @@ describe('hostile servers', () => {
 
   it('statuses outside 100-599 are reported as they are', async () => {
     for (const status of [600, 999]) {
-      const s = await rawServer((socket) => socket.end(`HTTP/1.1 ${status} Odd\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok`));
+      const s = await rawServer((socket) =>
+        socket.end(`HTTP/1.1 ${status} Odd\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok`),
+      );
       const r = await probe(`${s.base}/`);
       assert.equal(r['status'], status);
       assert.equal(r['ok'], false);
@@ -172,9 +163,13 @@ describe('hostile servers', () => {
 
   it('thousands of response headers: EHEADERSOVERFLOW past 64 KiB, fine below', async () => {
     const headers = (n: number): string => Array.from({ length: n }, (_, i) => `X-Header-${i}: value\r\n`).join('');
-    const many = await rawServer((socket) => socket.end(`HTTP/1.1 200 OK\r\n${headers(10_000)}Content-Length: 0\r\n\r\n`));
+    const many = await rawServer((socket) =>
+      socket.end(`HTTP/1.1 200 OK\r\n${headers(10_000)}Content-Length: 0\r\n\r\n`),
+    );
     assert.equal((await probe(`${many.base}/`))['error'], 'EHEADERSOVERFLOW');
-    const some = await rawServer((socket) => socket.end(`HTTP/1.1 200 OK\r\n${headers(1000)}Content-Length: 0\r\n\r\n`));
+    const some = await rawServer((socket) =>
+      socket.end(`HTTP/1.1 200 OK\r\n${headers(1000)}Content-Length: 0\r\n\r\n`),
+    );
     assert.equal((await probe(`${some.base}/`))['status'], 200);
   });
 
@@ -184,7 +179,10 @@ describe('hostile servers', () => {
       const r = await probe(`${server.base}/method/${status}`, '-X', 'HEAD');
       assert.equal(r['status'], 200);
       assert.equal(r['attempts'], 2);
-      const methods = server.seen.slice(before).filter((s) => s.path.startsWith('/method')).map((s) => s.method);
+      const methods = server.seen
+        .slice(before)
+        .filter((s) => s.path.startsWith('/method'))
+        .map((s) => s.method);
       assert.deepEqual(methods, ['HEAD', 'GET']);
     }
   });

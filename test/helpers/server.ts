@@ -62,6 +62,22 @@ export async function startServer(handler: Handler): Promise<TestServer> {
   };
 }
 
+/** Answers 200 with a body of `mib` MiB, written as fast as the client reads it. */
+export function sendMiB(res: ServerResponse, mib: number): void {
+  const size = mib * 1024 * 1024;
+  const block = Buffer.alloc(1024 * 1024, 97);
+  res.writeHead(200, { 'content-length': size });
+  let sent = 0;
+  const pump = (): void => {
+    while (sent < size) {
+      sent += block.length;
+      if (!res.write(block)) return void res.once('drain', pump);
+    }
+    res.end();
+  };
+  pump();
+}
+
 /**
  * The usual routes: `/status/N`, `/delay/MS` (200 after MS), `/redirect/N` (a chain of N hops
  * ending at /status/200), `/loop`, `/hang` (never answers), `/trickle` (headers, then a byte

@@ -101,7 +101,9 @@ export function disableGnuTime(): void {
 /** True when /usr/bin/time is GNU time (reports "Maximum resident set size" with -v). */
 export function hasGnuTime(): boolean {
   if (gnuTime === null) {
-    const probe = existsSync(GNU_TIME) ? spawnSync(GNU_TIME, ['-v', 'true'], { encoding: 'utf8', timeout: 10_000 }) : null;
+    const probe = existsSync(GNU_TIME)
+      ? spawnSync(GNU_TIME, ['-v', 'true'], { encoding: 'utf8', timeout: 10_000 })
+      : null;
     gnuTime = probe !== null && !probe.error && /Maximum resident set size/.test(probe.stderr ?? '');
   }
   return gnuTime;
@@ -240,5 +242,7 @@ export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }

@@ -7,9 +7,17 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 
 const HOST = '127.0.0.1';
 const delayMs = Number(process.argv[2] ?? '0');
-const ports = (process.argv[3] ?? '').split(',').filter((p) => p !== '').map(Number);
+const ports = (process.argv[3] ?? '')
+  .split(',')
+  .filter((p) => p !== '')
+  .map(Number);
 
-if (!Number.isFinite(delayMs) || delayMs < 0 || ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p <= 0 || p > 65535)) {
+if (
+  !Number.isFinite(delayMs) ||
+  delayMs < 0 ||
+  ports.length === 0 ||
+  ports.some((p) => !Number.isInteger(p) || p <= 0 || p > 65535)
+) {
   process.stderr.write('usage: node-server.js <delayMs> <port>[,<port>...]\n');
   process.exit(2);
 }

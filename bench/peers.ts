@@ -147,7 +147,20 @@ export function curlParallelTool(): Tool | null {
       const config = join(job.dir, 'curl.config');
       await writeLines(config, job.count, (i) => `url = "${job.urlAt(i)}"\noutput = "/dev/null"`);
       const max = String(job.concurrency);
-      return { cmd: curl, args: ['--parallel', '--parallel-max', max, '--parallel-immediate', '-s', '-w', '%{http_code}\\n', '--config', config] };
+      return {
+        cmd: curl,
+        args: [
+          '--parallel',
+          '--parallel-max',
+          max,
+          '--parallel-immediate',
+          '-s',
+          '-w',
+          '%{http_code}\\n',
+          '--config',
+          config,
+        ],
+      };
     },
     verify: verifyCodes,
   };
@@ -166,7 +179,21 @@ export function xargsCurlTool(perProcess: number): Tool | null {
     async prepare(job) {
       const list = join(job.dir, 'xargs.args');
       await writeLines(list, job.count, (i) => `-o /dev/null ${job.urlAt(i)}`);
-      return { cmd: xargs, args: ['-P', String(job.concurrency), '-L', String(perProcess), '-a', list, curl, '-s', '-w', '%{http_code}\\n'] };
+      return {
+        cmd: xargs,
+        args: [
+          '-P',
+          String(job.concurrency),
+          '-L',
+          String(perProcess),
+          '-a',
+          list,
+          curl,
+          '-s',
+          '-w',
+          '%{http_code}\\n',
+        ],
+      };
     },
     verify: verifyCodes,
   };
@@ -202,7 +229,10 @@ export function pythonRequestsTool(scratch: string): Tool | null {
   if (python === undefined) return null;
   const script = join(scratch, 'fetch_requests.py');
   writeFileSync(script, PYTHON_SCRIPT);
-  const version = firstLine(python, ['-c', 'import sys, requests; print("Python %d.%d.%d" % sys.version_info[:3], "requests", requests.__version__)']);
+  const version = firstLine(python, [
+    '-c',
+    'import sys, requests; print("Python %d.%d.%d" % sys.version_info[:3], "requests", requests.__version__)',
+  ]);
   return {
     id: 'python-requests',
     name: 'python ThreadPool+requests',
@@ -228,7 +258,16 @@ export function wget2Tool(): Tool | null {
       return {
         cmd: wget2,
         // wget2 takes an optional argument only with "=": "--stats-site csv:x" would drop the CSV.
-        args: [`--max-threads=${job.concurrency}`, '--no-robots', '-q', '-O', '/dev/null', `--stats-site=csv:${stats}`, '-i', job.urlFile],
+        args: [
+          `--max-threads=${job.concurrency}`,
+          '--no-robots',
+          '-q',
+          '-O',
+          '/dev/null',
+          `--stats-site=csv:${stats}`,
+          '-i',
+          job.urlFile,
+        ],
         beforeRun: () => rmSync(stats, { force: true }),
       };
     },
@@ -247,7 +286,10 @@ export function wget2Tool(): Tool | null {
       } catch {
         return { ok: false, detail: `${exitNote(exitCode)}no --stats-site file` };
       }
-      return { ok: exitCode === 0 && ok === job.count && rows === job.count, detail: `${exitNote(exitCode)}${ok}/${job.count} rows with status 200, ${rows} rows` };
+      return {
+        ok: exitCode === 0 && ok === job.count && rows === job.count,
+        detail: `${exitNote(exitCode)}${ok}/${job.count} rows with status 200, ${rows} rows`,
+      };
     },
   };
 }
@@ -266,10 +308,21 @@ export function aria2Tool(): Tool | null {
       return {
         cmd: aria2c,
         args: [
-          '--no-conf', '-i', job.urlFile, '-j', String(job.concurrency), '-d', out,
-          '--allow-overwrite=true', '--auto-file-renaming=false', '--file-allocation=none',
-          '--console-log-level=warn', '--summary-interval=0', '--show-console-readout=false',
-          '--download-result=full', `--max-download-result=${job.count}`,
+          '--no-conf',
+          '-i',
+          job.urlFile,
+          '-j',
+          String(job.concurrency),
+          '-d',
+          out,
+          '--allow-overwrite=true',
+          '--auto-file-renaming=false',
+          '--file-allocation=none',
+          '--console-log-level=warn',
+          '--summary-interval=0',
+          '--show-console-readout=false',
+          '--download-result=full',
+          `--max-download-result=${job.count}`,
         ],
         beforeRun: () => {
           rmSync(out, { recursive: true, force: true });
@@ -286,7 +339,10 @@ export function aria2Tool(): Tool | null {
         else if (/^[0-9a-f]{6}\|(ERR|INPR|RM)\s*\|/.test(line)) failed += 1;
         return true;
       });
-      return { ok: exitCode === 0 && ok === job.count && failed === 0, detail: `${exitNote(exitCode)}${ok}/${job.count} downloads OK, ${failed} not` };
+      return {
+        ok: exitCode === 0 && ok === job.count && failed === 0,
+        detail: `${exitNote(exitCode)}${ok}/${job.count} downloads OK, ${failed} not`,
+      };
     },
   };
 }

@@ -97,7 +97,16 @@ const dash = '—';
 
 export function toolTable(rows: readonly ToolRow[]): Table {
   return {
-    headers: ['tool', 'URLs', 'runs ok', 'wall (median)', 'URLs/s', '× curl --parallel', 'CPU ms / 1000 URLs', 'peak RSS (max)'],
+    headers: [
+      'tool',
+      'URLs',
+      'runs ok',
+      'wall (median)',
+      'URLs/s',
+      '× curl --parallel',
+      'CPU ms / 1000 URLs',
+      'peak RSS (max)',
+    ],
     rows: rows.map((row) => [
       row.okRuns === row.runs ? row.name : `${row.name} **FAILED verification**`,
       fmt.int(row.count),
@@ -152,10 +161,13 @@ export function renderMarkdown(report: Report): string {
     '',
     '## Targets',
     '',
-    markdownTable({
-      headers: ['scenario', 'target', 'measured', 'result'],
-      rows: report.targets.map((t) => [t.scenario, t.target, t.measured, verdict(t.met)]),
-    }, 4),
+    markdownTable(
+      {
+        headers: ['scenario', 'target', 'measured', 'result'],
+        rows: report.targets.map((t) => [t.scenario, t.target, t.measured, verdict(t.met)]),
+      },
+      4,
+    ),
     '',
   ];
   for (const scenario of report.scenarios) {

@@ -5,8 +5,24 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { disableGnuTime, findExecutable, firstLine, hasGnuTime, killAllChildren, measurementMethod } from './measure.js';
-import { ROOT, aria2Tool, curlParallelTool, parfetchTool, pythonRequestsTool, wget2Tool, xargsCurlTool, type Tool } from './peers.js';
+import {
+  disableGnuTime,
+  findExecutable,
+  firstLine,
+  hasGnuTime,
+  killAllChildren,
+  measurementMethod,
+} from './measure.js';
+import {
+  ROOT,
+  aria2Tool,
+  curlParallelTool,
+  parfetchTool,
+  pythonRequestsTool,
+  wget2Tool,
+  xargsCurlTool,
+  type Tool,
+} from './peers.js';
 import { fmt, renderMarkdown, type ScenarioResult, type TargetCheck, type ToolRow } from './report.js';
 import { s1, s2, s3, s4, s5, s6, type Context, type Peers } from './scenarios.js';
 import { freePorts, startDelayServer, startHangServer, startOkServer, type Server } from './servers.js';
@@ -64,7 +80,13 @@ function machineInfo(server: string, tools: readonly (Tool | null)[]): Array<[st
     ['node', process.version],
     ['server', server],
     ['curl', curl === null ? 'not installed' : (firstLine(curl, ['--version']) ?? '?')],
-    ['tools', tools.filter((t): t is Tool => t !== null).map((t) => t.version).join('; ')],
+    [
+      'tools',
+      tools
+        .filter((t): t is Tool => t !== null)
+        .map((t) => t.version)
+        .join('; '),
+    ],
     ['measured with', hasGnuTime() ? 'GNU time -v' : '/proc polling (GNU time not installed or --no-gnu-time)'],
   ];
 }
@@ -87,7 +109,10 @@ function checkTargets(r: {
   checks.push({
     scenario: 'S1',
     target: 'parfetch ≥ 1.5× curl --parallel URLs/s',
-    measured: ratio === null ? 'no pairwise ratio (a run failed or curl is missing)' : `${fmt.ratio(ratio)} (${fmt.int(s1Rate ?? 0)} URLs/s)`,
+    measured:
+      ratio === null
+        ? 'no pairwise ratio (a run failed or curl is missing)'
+        : `${fmt.ratio(ratio)} (${fmt.int(s1Rate ?? 0)} URLs/s)`,
     met: ratio === null ? null : ratio >= 1.5,
   });
   checks.push({
@@ -97,7 +122,12 @@ function checkTargets(r: {
     met: r.s1?.rssMaxKiB == null ? null : r.s1.rssMaxKiB <= 80 * MiB,
   });
   const s2Wall = r.s2 && r.s2.okRuns === r.s2.runs ? r.s2.wallMedianMs : null;
-  checks.push({ scenario: 'S2', target: 'parfetch wall ≤ 1.08 s', measured: s2Wall === null ? '—' : fmt.sec(s2Wall), met: s2Wall === null ? null : s2Wall <= 1080 });
+  checks.push({
+    scenario: 'S2',
+    target: 'parfetch wall ≤ 1.08 s',
+    measured: s2Wall === null ? '—' : fmt.sec(s2Wall),
+    met: s2Wall === null ? null : s2Wall <= 1080,
+  });
   checks.push({
     scenario: 'S3',
     target: 'parfetch peak RSS ≤ 100 MiB',
@@ -113,7 +143,10 @@ function checkTargets(r: {
   checks.push({
     scenario: 'S4',
     target: '`--version` ≤ 2× `node -e 0`',
-    measured: r.versionMs === null || r.nodeMs === null ? '—' : `${fmt.ms(r.versionMs)} vs ${fmt.ms(r.nodeMs)} = ${fmt.ratio(r.versionMs / r.nodeMs)}`,
+    measured:
+      r.versionMs === null || r.nodeMs === null
+        ? '—'
+        : `${fmt.ms(r.versionMs)} vs ${fmt.ms(r.nodeMs)} = ${fmt.ratio(r.versionMs / r.nodeMs)}`,
     met: r.versionMs === null || r.nodeMs === null ? null : r.versionMs <= 2 * r.nodeMs,
   });
   checks.push({
@@ -125,7 +158,10 @@ function checkTargets(r: {
   const s6Rss = r.s6?.row?.rssMaxKiB ?? null;
   const s6Wall = r.s6?.row?.wallMedianMs ?? null;
   const s6Timeout = r.s6?.timeoutMs ?? null;
-  const wallNote = s6Wall === null || s6Timeout === null ? '' : `; wall ${fmt.sec(s6Wall)} vs timeout ${fmt.sec(s6Timeout)} (${fmt.ratio(s6Wall / s6Timeout)}; ≥ the timeout is expected)`;
+  const wallNote =
+    s6Wall === null || s6Timeout === null
+      ? ''
+      : `; wall ${fmt.sec(s6Wall)} vs timeout ${fmt.sec(s6Timeout)} (${fmt.ratio(s6Wall / s6Timeout)}; ≥ the timeout is expected)`;
   checks.push({
     scenario: 'S6',
     target: `peak RSS ≤ 150 MiB while the first URL stalls for its whole timeout and ${r.s6 === undefined ? 'N' : fmt.int(r.s6.fast)} fast ones follow`,
@@ -148,7 +184,10 @@ async function main(): Promise<number> {
     if (!keepTemp) rmSync(tmp, { recursive: true, force: true });
   };
   process.on('exit', cleanupSync);
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.once(signal, () => {
       process.stderr.write(`\nbench: ${signal}: stopping servers and children\n`);
       cleanupSync();
@@ -174,7 +213,9 @@ async function main(): Promise<number> {
   servers.push(delayServer);
   const hangServer = await startHangServer(hangPort, tmp);
   servers.push(hangServer);
-  log(`servers: ${okServer.label} on 127.0.0.1:${okPort} (+${manyPorts.length} ports, pid ${okServer.pid}); ${delayServer.label} on 127.0.0.1:${delayPort} (pid ${delayServer.pid}); ${hangServer.label} on 127.0.0.1:${hangPort} (pid ${hangServer.pid})`);
+  log(
+    `servers: ${okServer.label} on 127.0.0.1:${okPort} (+${manyPorts.length} ports, pid ${okServer.pid}); ${delayServer.label} on 127.0.0.1:${delayPort} (pid ${delayServer.pid}); ${hangServer.label} on 127.0.0.1:${hangPort} (pid ${hangServer.pid})`,
+  );
 
   const parfetch = parfetchTool();
   const python = pythonRequestsTool(tmp);
@@ -196,7 +237,15 @@ async function main(): Promise<number> {
   if (missing.length > 0) log(`not installed, skipped: ${missing.join(', ')} (see bench/README.md)`);
 
   const scenarios: ScenarioResult[] = [];
-  const results: Parameters<typeof checkTargets>[0] = { s1: undefined, s2: undefined, s3: undefined, s5: undefined, s6: undefined, versionMs: null, nodeMs: null };
+  const results: Parameters<typeof checkTargets>[0] = {
+    s1: undefined,
+    s2: undefined,
+    s3: undefined,
+    s5: undefined,
+    s6: undefined,
+    versionMs: null,
+    nodeMs: null,
+  };
   const section = (title: string): void => log(`\n== ${title} (${fmt.sec(performance.now() - started)} in)`);
   let crashed = false;
   const attempt = async (id: string, body: () => Promise<void>): Promise<void> => {
@@ -206,7 +255,14 @@ async function main(): Promise<number> {
       crashed = true;
       const message = error instanceof Error ? error.message : String(error);
       log(`${id} crashed: ${message}`);
-      scenarios.push({ id, title: 'did not complete', description: `The scenario stopped with an error: ${message}`, table: { headers: [], rows: [] }, notes: [], parfetchOk: false });
+      scenarios.push({
+        id,
+        title: 'did not complete',
+        description: `The scenario stopped with an error: ${message}`,
+        table: { headers: [], rows: [] },
+        notes: [],
+        parfetchOk: false,
+      });
     }
   };
 
@@ -252,12 +308,16 @@ async function main(): Promise<number> {
 
   const targets = checkTargets(results);
   log('\n== targets');
-  for (const t of targets) log(`  ${t.met === null ? '??' : t.met ? 'ok' : 'NO'}  ${t.scenario} ${t.target}: ${t.measured}`);
+  for (const t of targets)
+    log(`  ${t.met === null ? '??' : t.met ? 'ok' : 'NO'}  ${t.scenario} ${t.target}: ${t.measured}`);
 
   const elapsedMs = performance.now() - started;
   const markdown = renderMarkdown({
     mode: quick ? 'quick mode: smaller counts, 3 repetitions, S6 once' : 'full mode: 5 repetitions, S6 twice',
-    date: new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'),
+    date: new Date()
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, ' UTC'),
     command: quick ? 'npm run bench -- --quick' : 'npm run bench',
     machine: machineInfo(okServer.label, [parfetch, peers.curl, peers.wget2, peers.aria2, python]),
     targets,
@@ -266,7 +326,7 @@ async function main(): Promise<number> {
       `CPU and peak RSS: ${measurementMethod()}. Wall time: from spawn to exit, measured by the bench.`,
       'Every run is verified: parfetch must print one `200 <url>` line per input URL, in input order, and exit 0 (in S6: exit 1, the first line `ERR <url> <time> ETIMEDOUT`, then one `200 <url>` line per fast URL in input order, nothing else); curl, xargs+curl and the Python script one `200` line per URL; wget2 one status-200 row per URL in its `--stats-site` CSV; aria2c one `OK` row per URL in its download results. A run that fails verification is left out of the medians and its tool is marked FAILED.',
       'wall, URLs/s and CPU are medians over the verified runs; URLs/s = URLs ÷ median wall. Peak RSS is the largest over the runs (for xargs+curl: the largest single curl or xargs process).',
-      '× curl --parallel: for each repetition, the tool\'s URLs/s divided by curl --parallel\'s URLs/s in the same repetition; the median of those ratios. Tools run in a rotated order in each repetition.',
+      "× curl --parallel: for each repetition, the tool's URLs/s divided by curl --parallel's URLs/s in the same repetition; the median of those ratios. Tools run in a rotated order in each repetition.",
       'Slow peers (xargs+curl, Python, aria2c) get fewer URLs in S1 so each run stays short: compare them by URLs/s, which also carries their start-up cost over fewer URLs.',
       'Python uses `requests.get` per URL (a new connection per request, as a typical script does).',
       'MiB = 1024 × 1024 bytes; the targets\' "MB" are read as MiB.',

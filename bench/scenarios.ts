@@ -6,7 +6,16 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { median, runTimed } from './measure.js';
 import { CURL_ID, PARFETCH_BIN, ROOT, eachLine, writeLines, type Invocation, type Job, type Tool } from './peers.js';
-import { consoleTable, fmt, summarize, toolTable, type RunRecord, type ScenarioResult, type Table, type ToolRow } from './report.js';
+import {
+  consoleTable,
+  fmt,
+  summarize,
+  toolTable,
+  type RunRecord,
+  type ScenarioResult,
+  type Table,
+  type ToolRow,
+} from './report.js';
 import { loopbackUrl } from './servers.js';
 
 export interface Context {
@@ -54,14 +63,24 @@ export async function runMatrix(
     const entryUrlAt = entry.urlAt ?? urlAt;
     let urlFile = entry.urlAt === undefined ? urlFiles.get(entry.count) : undefined;
     if (urlFile === undefined) {
-      urlFile = join(base, entry.urlAt === undefined ? `urls-${entry.count}.txt` : `urls-${entry.tool.id}-${entry.count}.txt`);
+      urlFile = join(
+        base,
+        entry.urlAt === undefined ? `urls-${entry.count}.txt` : `urls-${entry.tool.id}-${entry.count}.txt`,
+      );
       await writeLines(urlFile, entry.count, entryUrlAt);
       if (entry.urlAt === undefined) urlFiles.set(entry.count, urlFile);
       else extraFiles.push(urlFile);
     }
     const dir = join(base, entry.tool.id);
     mkdirSync(dir, { recursive: true });
-    const job: Job = { count: entry.count, concurrency, urlAt: entryUrlAt, urlFile, dir, viaStdin: entry.viaStdin === true };
+    const job: Job = {
+      count: entry.count,
+      concurrency,
+      urlAt: entryUrlAt,
+      urlFile,
+      dir,
+      viaStdin: entry.viaStdin === true,
+    };
     prepared.push({ entry, job, invocation: await entry.tool.prepare(job) });
   }
 
@@ -88,7 +107,19 @@ export async function runMatrix(
           : await entry.tool.verify(job, stdoutFile, usage.exitCode);
       rmSync(stdoutFile, { force: true });
       records.push({ rep, toolId: entry.tool.id, name: entry.tool.name, count: entry.count, usage, verification });
-      ctx.log(runLine(scenario, rep, ctx.reps, entry.tool.name, entry.count, usage.wallMs, usage.cpuMs, usage.rssKiB, verification.ok ? 'ok' : `FAILED: ${verification.detail}`));
+      ctx.log(
+        runLine(
+          scenario,
+          rep,
+          ctx.reps,
+          entry.tool.name,
+          entry.count,
+          usage.wallMs,
+          usage.cpuMs,
+          usage.rssKiB,
+          verification.ok ? 'ok' : `FAILED: ${verification.detail}`,
+        ),
+      );
       await sleep(100);
     }
   }
@@ -98,7 +129,17 @@ export async function runMatrix(
   return { rows, records };
 }
 
-function runLine(scenario: string, rep: number, reps: number, name: string, count: number, wallMs: number, cpuMs: number | null, rssKiB: number | null, status: string): string {
+function runLine(
+  scenario: string,
+  rep: number,
+  reps: number,
+  name: string,
+  count: number,
+  wallMs: number,
+  cpuMs: number | null,
+  rssKiB: number | null,
+  status: string,
+): string {
   const rate = `${fmt.int((count / wallMs) * 1000)}/s`;
   const cpu = cpuMs === null ? 'cpu ?' : `cpu ${fmt.sec(cpuMs)}`;
   const rss = rssKiB === null ? 'rss ?' : `rss ${fmt.mib(rssKiB)}`;
@@ -133,7 +174,11 @@ function entry(tool: Tool | null, count: number): Entry | null {
 
 // ---- S1: many tiny 200s from nginx.
 
-export async function s1(ctx: Context, peers: Peers, port: number): Promise<{ result: ScenarioResult; parfetch: ToolRow | undefined }> {
+export async function s1(
+  ctx: Context,
+  peers: Peers,
+  port: number,
+): Promise<{ result: ScenarioResult; parfetch: ToolRow | undefined }> {
   const big = ctx.quick ? 20_000 : 50_000;
   const slow = ctx.quick ? 2_000 : 5_000;
   const slowest = ctx.quick ? 1_000 : 2_000;
@@ -161,11 +206,18 @@ export async function s1(ctx: Context, peers: Peers, port: number): Promise<{ re
 
 // ---- S2: latency-bound: every answer takes 50 ms.
 
-export async function s2(ctx: Context, peers: Peers, port: number, delayMs: number): Promise<{ result: ScenarioResult; parfetch: ToolRow | undefined }> {
+export async function s2(
+  ctx: Context,
+  peers: Peers,
+  port: number,
+  delayMs: number,
+): Promise<{ result: ScenarioResult; parfetch: ToolRow | undefined }> {
   const count = 2_000;
   const concurrency = 100;
   // The slow peers take 2–6 s a run here; quick mode leaves them out.
-  const slow = ctx.quick ? [] : [entry(peers.xargsCurl(count / concurrency), count), entry(peers.python, count), entry(peers.aria2, count)];
+  const slow = ctx.quick
+    ? []
+    : [entry(peers.xargsCurl(count / concurrency), count), entry(peers.python, count), entry(peers.aria2, count)];
   const entries = present([entry(peers.parfetch, count), entry(peers.curl, count), entry(peers.wget2, count), ...slow]);
   const { rows } = await runMatrix(ctx, 'S2', entries, concurrency, (i) => loopbackUrl(port, `/d/${i}`));
   const ideal = (count / concurrency) * delayMs;
@@ -184,9 +236,15 @@ export async function s2(ctx: Context, peers: Peers, port: number, delayMs: numb
 
 // ---- S3: a long list streamed through stdin: memory must stay flat.
 
-export async function s3(ctx: Context, peers: Peers, port: number): Promise<{ result: ScenarioResult; parfetch: ToolRow | undefined }> {
+export async function s3(
+  ctx: Context,
+  peers: Peers,
+  port: number,
+): Promise<{ result: ScenarioResult; parfetch: ToolRow | undefined }> {
   const count = ctx.quick ? 200_000 : 1_000_000;
-  const { rows } = await runMatrix(ctx, 'S3', [{ tool: peers.parfetch, count, viaStdin: true }], 64, (i) => loopbackUrl(port, `/s/${i}`));
+  const { rows } = await runMatrix(ctx, 'S3', [{ tool: peers.parfetch, count, viaStdin: true }], 64, (i) =>
+    loopbackUrl(port, `/s/${i}`),
+  );
   return {
     parfetch: rows[0],
     result: {
@@ -214,7 +272,11 @@ export async function s4(ctx: Context, port: number, version: string): Promise<S
   const commands: Array<{ label: string; args: string[]; expect: (out: string) => boolean }> = [
     { label: 'node -e 0', args: ['-e', '0'], expect: (out) => out === '' },
     { label: 'parfetch --version', args: [PARFETCH_BIN, '--version'], expect: (out) => out.trim() === version },
-    { label: 'parfetch <one URL>', args: [PARFETCH_BIN, '-q', '--no-progress', url], expect: (out) => out.startsWith(`200 ${url} `) && out.trim().split('\n').length === 1 },
+    {
+      label: 'parfetch <one URL>',
+      args: [PARFETCH_BIN, '-q', '--no-progress', url],
+      expect: (out) => out.startsWith(`200 ${url} `) && out.trim().split('\n').length === 1,
+    },
   ];
   const dir = join(ctx.tmp, 'S4');
   mkdirSync(dir, { recursive: true });
@@ -227,7 +289,14 @@ export async function s4(ctx: Context, port: number, version: string): Promise<S
       const command = commands[c];
       if (command === undefined) continue;
       const stdoutFile = join(dir, 'stdout.txt');
-      const usage = await runTimed({ cmd: process.execPath, args: command.args, stdoutFile, stderrFile: join(dir, 'stderr.txt'), timeoutMs: 30_000, cwd: ROOT });
+      const usage = await runTimed({
+        cmd: process.execPath,
+        args: command.args,
+        stdoutFile,
+        stderrFile: join(dir, 'stderr.txt'),
+        timeoutMs: 30_000,
+        cwd: ROOT,
+      });
       const out = readFileSync(stdoutFile, 'utf8');
       if (usage.exitCode === 0 && command.expect(out)) {
         walls[c]?.push(usage.wallMs);
@@ -256,7 +325,9 @@ export async function s4(ctx: Context, port: number, version: string): Promise<S
     }),
   };
   ctx.log(consoleTable(table));
-  const notes = commands.flatMap((command, c) => (failures[c] ?? []).slice(0, 3).map((f) => `${command.label} failed: ${f}`));
+  const notes = commands.flatMap((command, c) =>
+    (failures[c] ?? []).slice(0, 3).map((f) => `${command.label} failed: ${f}`),
+  );
   return {
     versionMs: medians[1] ?? null,
     nodeMs,
@@ -273,7 +344,11 @@ export async function s4(ctx: Context, port: number, version: string): Promise<S
 
 // ---- S5: many origins.
 
-export async function s5(ctx: Context, peers: Peers, ports: readonly number[]): Promise<{ result: ScenarioResult; parfetch: ToolRow | undefined }> {
+export async function s5(
+  ctx: Context,
+  peers: Peers,
+  ports: readonly number[],
+): Promise<{ result: ScenarioResult; parfetch: ToolRow | undefined }> {
   const count = 5_000;
   const urlAt = (i: number): string => loopbackUrl(ports[i % ports.length] as number, `/p/${i}`);
   // Control: the same number of URLs on one origin, to tell start-up cost from per-origin cost.
@@ -282,7 +357,13 @@ export async function s5(ctx: Context, peers: Peers, ports: readonly number[]): 
     count,
     urlAt: (i) => loopbackUrl(ports[0] as number, `/p/${i}`),
   };
-  const entries = present([entry(peers.parfetch, count), oneOrigin, entry(peers.curl, count), entry(peers.wget2, count), entry(peers.xargsCurl(50), count)]);
+  const entries = present([
+    entry(peers.parfetch, count),
+    oneOrigin,
+    entry(peers.curl, count),
+    entry(peers.wget2, count),
+    entry(peers.xargsCurl(50), count),
+  ]);
   const { rows } = await runMatrix(ctx, 'S5', entries, 64, urlAt);
   return {
     parfetch: rows.find((r) => r.toolId === 'parfetch'),
@@ -301,7 +382,9 @@ function controlNote(rows: readonly ToolRow[]): string[] {
   const many = rows.find((r) => r.toolId === 'parfetch')?.urlsPerSec ?? null;
   const one = rows.find((r) => r.toolId === 'parfetch-1-origin')?.urlsPerSec ?? null;
   if (many === null || one === null) return [];
-  return [`parfetch: ${fmt.int(many)} URLs/s over 100 origins vs ${fmt.int(one)} URLs/s for the same count on one origin: ${fmt.ratio(many / one)}.`];
+  return [
+    `parfetch: ${fmt.int(many)} URLs/s over 100 origins vs ${fmt.int(one)} URLs/s for the same count on one origin: ${fmt.ratio(many / one)}.`,
+  ];
 }
 
 // ---- S6: a stalled head: the first URL never answers, many fast ones follow; memory must not grow with them.
@@ -370,22 +453,39 @@ export async function s6(ctx: Context, parfetch: Tool, okPort: number, hangPort:
   const wall = row?.wallMedianMs ?? null;
   const dash = '—';
   const table: Table = {
-    headers: ['tool', 'URLs (1 stalled + fast)', 'runs ok', 'timeout (-t)', 'wall (median)', 'wall − timeout', 'CPU (median)', 'peak RSS (max)'],
-    rows: row === undefined ? [] : [[
-      row.okRuns === row.runs ? row.name : `${row.name} **FAILED verification**`,
-      `1 + ${fmt.int(fast)}`,
-      `${row.okRuns}/${row.runs}`,
-      fmt.sec(timeoutMs),
-      wall === null ? dash : fmt.sec(wall),
-      wall === null ? dash : fmt.sec(wall - timeoutMs),
-      cpus.length === 0 ? dash : fmt.sec(median(cpus)),
-      row.rssMaxKiB === null ? dash : fmt.mib(row.rssMaxKiB),
-    ]],
+    headers: [
+      'tool',
+      'URLs (1 stalled + fast)',
+      'runs ok',
+      'timeout (-t)',
+      'wall (median)',
+      'wall − timeout',
+      'CPU (median)',
+      'peak RSS (max)',
+    ],
+    rows:
+      row === undefined
+        ? []
+        : [
+            [
+              row.okRuns === row.runs ? row.name : `${row.name} **FAILED verification**`,
+              `1 + ${fmt.int(fast)}`,
+              `${row.okRuns}/${row.runs}`,
+              fmt.sec(timeoutMs),
+              wall === null ? dash : fmt.sec(wall),
+              wall === null ? dash : fmt.sec(wall - timeoutMs),
+              cpus.length === 0 ? dash : fmt.sec(median(cpus)),
+              row.rssMaxKiB === null ? dash : fmt.mib(row.rssMaxKiB),
+            ],
+          ],
   };
   ctx.log(consoleTable(table));
-  const wallNote = wall === null
-    ? []
-    : [`parfetch: wall ${fmt.sec(wall)} = ${fmt.ratio(wall / timeoutMs)} the ${fmt.sec(timeoutMs)} timeout (${wall >= timeoutMs ? `${fmt.sec(wall - timeoutMs)} past it` : `${fmt.sec(timeoutMs - wall)} short of it: unexpected`}); peak RSS ${row?.rssMaxKiB == null ? dash : fmt.mib(row.rssMaxKiB)}.`];
+  const wallNote =
+    wall === null
+      ? []
+      : [
+          `parfetch: wall ${fmt.sec(wall)} = ${fmt.ratio(wall / timeoutMs)} the ${fmt.sec(timeoutMs)} timeout (${wall >= timeoutMs ? `${fmt.sec(wall - timeoutMs)} past it` : `${fmt.sec(timeoutMs - wall)} short of it: unexpected`}); peak RSS ${row?.rssMaxKiB == null ? dash : fmt.mib(row.rssMaxKiB)}.`,
+        ];
   return {
     parfetch: row,
     timeoutMs,

@@ -24,7 +24,8 @@ export interface Server {
 
 /** A URL on the loopback server; refuses to build anything else. */
 export function loopbackUrl(port: number, path: string): string {
-  if (!Number.isInteger(port) || port <= 0 || port > 65535 || !path.startsWith('/')) throw new Error(`bad port/path ${port} ${path}`);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535 || !path.startsWith('/'))
+    throw new Error(`bad port/path ${port} ${path}`);
   return `http://${HOST}:${port}${path}`;
 }
 
@@ -51,10 +52,17 @@ function canBind(port: number): Promise<boolean> {
 }
 
 /** The "200 ok" server on every given port: nginx when installed, else one node:http process. */
-export async function startOkServer(ports: readonly number[], dir: string, log: (line: string) => void, allowNginx = true): Promise<Server> {
+export async function startOkServer(
+  ports: readonly number[],
+  dir: string,
+  log: (line: string) => void,
+  allowNginx = true,
+): Promise<Server> {
   const nginx = allowNginx && findExecutable(NGINX) !== null;
   if (nginx) return startNginx(ports, dir);
-  log(`${allowNginx ? `nginx not found at ${NGINX}` : 'nginx not used (--no-nginx)'}: falling back to a node:http server (one process, ${ports.length} ports)`);
+  log(
+    `${allowNginx ? `nginx not found at ${NGINX}` : 'nginx not used (--no-nginx)'}: falling back to a node:http server (one process, ${ports.length} ports)`,
+  );
   return startNodeServer(0, ports, dir, 'node:http fallback');
 }
 
@@ -117,7 +125,12 @@ async function startNginx(ports: readonly number[], parent: string): Promise<Ser
     throw new Error(`nginx did not start: ${why || 'no port answered in time'}`);
   }
   const version = (firstLine(NGINX, ['-v']) ?? 'nginx').replace(/^nginx version:\s*/, '').replace('/', ' ');
-  return { label: `${version} (1 worker)`, ports: [...ports], pid: child.pid ?? -1, stop: () => stopChild(child, exited) };
+  return {
+    label: `${version} (1 worker)`,
+    ports: [...ports],
+    pid: child.pid ?? -1,
+    stop: () => stopChild(child, exited),
+  };
 }
 
 async function startNodeServer(delayMs: number, ports: readonly number[], dir: string, label: string): Promise<Server> {

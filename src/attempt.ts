@@ -95,7 +95,14 @@ const CERT_CODES: Record<string, ErrorCode> = {
   ERR_TLS_CERT_ALTNAME_INVALID: 'ECERT_HOSTNAME',
 };
 
-const SAME_CODES = new Set<string>(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
+const SAME_CODES = new Set<string>([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+]);
 
 /** Maps an error from undici, the socket or TLS to a stable, documented code. */
 export function errorCode(error: unknown): ErrorCode {
@@ -106,7 +113,8 @@ export function errorCode(error: unknown): ErrorCode {
     if (code === 'EPIPE' || code === 'UND_ERR_SOCKET') return 'ECONNRESET';
     if (code.startsWith('UND_ERR_') && code.endsWith('_TIMEOUT')) return 'ETIMEDOUT';
     if (code === 'UND_ERR_HEADERS_OVERFLOW') return 'EHEADERSOVERFLOW';
-    if (e.name === 'HTTPParserError' || code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return 'EPROTO';
+    if (e.name === 'HTTPParserError' || code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')
+      return 'EPROTO';
     const cert = CERT_CODES[code];
     if (cert) return cert;
     if (code.includes('CERT')) return 'ECERT';

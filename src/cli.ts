@@ -108,14 +108,25 @@ export function buildProgram(): Command {
     )
     .option('-X, --method <method>', 'HTTP method', DEFAULTS.method)
     .addOption(
-      new Option('-H, --header <header>', 'extra request header "Name: value" (repeatable)')
-        .argParser((v: string, all: string[] | undefined) => [...(all ?? []), v]),
+      new Option('-H, --header <header>', 'extra request header "Name: value" (repeatable)').argParser(
+        (v: string, all: string[] | undefined) => [...(all ?? []), v],
+      ),
     )
     .option('-A, --user-agent <ua>', 'User-Agent header', DEFAULTS.userAgent)
     .option('--no-follow', 'do not follow redirects: report the 3xx itself')
-    .option('--max-redirects <n>', 'redirects followed before ETOOMANYREDIRECTS', arg(wholeNumber(0)), DEFAULTS.maxRedirects)
+    .option(
+      '--max-redirects <n>',
+      'redirects followed before ETOOMANYREDIRECTS',
+      arg(wholeNumber(0)),
+      DEFAULTS.maxRedirects,
+    )
     .option('--connect-timeout <duration>', 'time limit for connecting (default: the --timeout)', arg(parseDuration))
-    .option('--retries <n>', 'retries after a network error, timeout, 408, 429, 500, 502, 503 or 504', arg(wholeNumber(0)), DEFAULTS.retries)
+    .option(
+      '--retries <n>',
+      'retries after a network error, timeout, 408, 429, 500, 502, 503 or 504',
+      arg(wholeNumber(0)),
+      DEFAULTS.retries,
+    )
     .addOption(
       new Option('--retry-delay <duration>', 'base of the exponential backoff with full jitter')
         .argParser(arg(parseDuration))
@@ -129,7 +140,11 @@ export function buildProgram(): Command {
     .option('--retry-all', 'retry non-idempotent methods (POST, PATCH) too')
     .option('--per-host <n>', 'requests in flight per origin (default: no limit beyond -c)', arg(wholeNumber(1)))
     .option('--rate <n[/s|/m]>', 'at most n requests started in any sliding second (or minute)', arg(parseRate))
-    .option('--deadline <duration>', 'bound for the whole run: entries not done by then fail with EDEADLINE', arg(parseDuration))
+    .option(
+      '--deadline <duration>',
+      'bound for the whole run: entries not done by then fail with EDEADLINE',
+      arg(parseDuration),
+    )
     .option('-k, --insecure', 'do not verify TLS certificates')
     .option('--cacert <file>', 'also trust the CA certificates (PEM) in this file')
     .option('--proxy <url>', 'send requests through this proxy (default: HTTP_PROXY, HTTPS_PROXY, NO_PROXY)')
@@ -259,8 +274,15 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO): Promise<number
     ? new (await import('./report/progress.js')).Progress(io.stderr as NodeJS.WriteStream, errPaint)
     : null;
   const sharesTerminal = progress !== null && Boolean(outStream.isTTY);
-  const output = new Output(outStream, sharesTerminal ? { before: () => progress.clear(), after: () => progress.redraw() } : {});
-  const reporter = await createReporter(flags.format, { paint: outPaint, acceptText: acceptText(flags.accept), env: io.env });
+  const output = new Output(
+    outStream,
+    sharesTerminal ? { before: () => progress.clear(), after: () => progress.redraw() } : {},
+  );
+  const reporter = await createReporter(flags.format, {
+    paint: outPaint,
+    acceptText: acceptText(flags.accept),
+    env: io.env,
+  });
   const summary = new Summary();
 
   const controller = new AbortController();
@@ -275,7 +297,7 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO): Promise<number
 
   const started = performance.now();
   const entries = readEntries(sources, io.stdin);
-  async function* counted(): AsyncGenerator<(typeof entries extends AsyncGenerator<infer E> ? E : never)> {
+  async function* counted(): AsyncGenerator<typeof entries extends AsyncGenerator<infer E> ? E : never> {
     yield* entries;
     progress?.inputEnded();
   }
@@ -333,12 +355,17 @@ export function run(): void {
     // stdout is flushed by main(); stderr writes to a TTY or pipe are done or dropped by now.
     process.exit(code);
   };
-  const io: CliIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, forceExit: exit };
-  main(process.argv.slice(2), io).then(
-    exit,
-    (error: unknown) => {
-      process.stderr.write(`parfetch: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      exit(70);
-    },
-  );
+  const io: CliIO = {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    forceExit: exit,
+  };
+  main(process.argv.slice(2), io).then(exit, (error: unknown) => {
+    process.stderr.write(
+      `parfetch: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    exit(70);
+  });
 }

@@ -13,7 +13,14 @@ import { basicAuth, maskUrl, parseHttpUrl } from './url.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
-const RETRY_ERRORS = new Set<ErrorCode>(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EFETCH']);
+const RETRY_ERRORS = new Set<ErrorCode>([
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EFETCH',
+]);
 /** The longest backoff between two retries, whatever the attempt number. */
 const MAX_BACKOFF_MS = 30_000;
 
@@ -151,7 +158,8 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
   }
 
   return {
-    fetchOne: (entry, index) => (stopped ? Promise.resolve(stoppedResult(entry, index, stopped)) : fetchOne(entry, index)),
+    fetchOne: (entry, index) =>
+      stopped ? Promise.resolve(stoppedResult(entry, index, stopped)) : fetchOne(entry, index),
     abortAll(code) {
       stopped ??= code;
       stopper.abort();

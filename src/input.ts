@@ -10,9 +10,7 @@ import type { Entry } from './result.js';
 export const MAX_LINE_BYTES = 64 * 1024;
 
 export type Source =
-  | { kind: 'url'; url: string; position: number }
-  | { kind: 'file'; path: string }
-  | { kind: 'stdin' };
+  { kind: 'url'; url: string; position: number } | { kind: 'file'; path: string } | { kind: 'stdin' };
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
@@ -42,7 +40,10 @@ export async function checkSources(sources: readonly Source[]): Promise<void> {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(code);
-      const hint = code === 'ENOENT' && !path.includes('/') && path.includes('.') ? ' (URLs must start with http:// or https://)' : '';
+      const hint =
+        code === 'ENOENT' && !path.includes('/') && path.includes('.')
+          ? ' (URLs must start with http:// or https://)'
+          : '';
       throw new UsageError(`cannot read "${path}": ${why}${hint}`);
     }
     if (!isFile) throw new UsageError(`cannot read "${path}": it is a directory or not a regular file`);

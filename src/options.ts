@@ -153,8 +153,19 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
   if (proxy !== undefined && !/^(https?|socks5?):\/\/[^/]/i.test(proxy)) {
     throw new UsageError(`proxy "${proxy}" is not a URL: use e.g. http://proxy.internal:3128`);
   }
-  if (shard !== undefined && !(Number.isInteger(shard.count) && shard.count >= 1 && Number.isInteger(shard.index) && shard.index >= 0 && shard.index < shard.count)) {
-    throw new UsageError(`shard ${String(shard.index)}/${String(shard.count)} is out of range: use K/N with 0 <= K < N`);
+  if (
+    shard !== undefined &&
+    !(
+      Number.isInteger(shard.count) &&
+      shard.count >= 1 &&
+      Number.isInteger(shard.index) &&
+      shard.index >= 0 &&
+      shard.index < shard.count
+    )
+  ) {
+    throw new UsageError(
+      `shard ${String(shard.index)}/${String(shard.count)} is out of range: use K/N with 0 <= K < N`,
+    );
   }
   if (!Number.isInteger(window) || window < concurrency) {
     throw new UsageError(`window must be a whole number no smaller than concurrency, got ${String(window)}`);
@@ -246,6 +257,7 @@ export function parseShard(text: string, env: NodeJS.ProcessEnv): Shard {
     throw new UsageError(`--shard ${text} needs K/N, or JOB_COMPLETION_INDEX set to K`);
   }
   const index = Number(match[1] ?? fromEnv);
-  if (count < 1 || index >= count) throw new UsageError(`shard ${index}/${count} is out of range: use K/N with 0 <= K < N`);
+  if (count < 1 || index >= count)
+    throw new UsageError(`shard ${index}/${count} is out of range: use K/N with 0 <= K < N`);
   return { index, count };
 }

@@ -35,7 +35,9 @@ export class Pacing {
     private readonly stop: AbortSignal,
   ) {
     this.rateQueue = rate
-      ? import('p-queue').then(({ default: Queue }) => new Queue({ intervalCap: rate.count, interval: rate.per, strict: true }))
+      ? import('p-queue').then(
+          ({ default: Queue }) => new Queue({ intervalCap: rate.count, interval: rate.per, strict: true }),
+        )
       : null;
   }
 

@@ -53,7 +53,10 @@ describe('bad input', () => {
   });
 
   it('rejects a 10 MB line as EINVALIDURL without holding it, and goes on', async () => {
-    const records = await runFile('long.txt', `${server.base}/${'x'.repeat(10 * 1024 * 1024)}\n${server.base}/status/200\n`);
+    const records = await runFile(
+      'long.txt',
+      `${server.base}/${'x'.repeat(10 * 1024 * 1024)}\n${server.base}/status/200\n`,
+    );
     assert.equal(records.length, 2);
     assert.equal(records[0]?.['error'], 'EINVALIDURL');
     assert.ok(String(records[0]?.['url']).length < 300);

@@ -85,7 +85,10 @@ describe('input and order', () => {
     const run = await runCli(['-c', '30', '-'], { stdin: urls.join('\n') });
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(
-      run.stdout.trimEnd().split('\n').map((line) => line.split(' ')[1]),
+      run.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => line.split(' ')[1]),
       urls,
     );
   });
@@ -129,21 +132,24 @@ describe('output', () => {
       'bytes',
       'expected',
     ]);
-    assert.deepEqual({ ...ok, ms: 0 }, {
-      index: 0,
-      source: 'args',
-      line: 1,
-      url: `${server.base}/redirect/1`,
-      status: 200,
-      ok: true,
-      error: null,
-      ms: 0,
-      attempts: 1,
-      redirects: 1,
-      finalUrl: `${server.base}/status/200`,
-      bytes: 'status 200'.length,
-      expected: null,
-    });
+    assert.deepEqual(
+      { ...ok, ms: 0 },
+      {
+        index: 0,
+        source: 'args',
+        line: 1,
+        url: `${server.base}/redirect/1`,
+        status: 200,
+        ok: true,
+        error: null,
+        ms: 0,
+        attempts: 1,
+        redirects: 1,
+        finalUrl: `${server.base}/status/200`,
+        bytes: 'status 200'.length,
+        expected: null,
+      },
+    );
     assert.equal(typeof ok?.['ms'], 'number');
     assert.equal(failed?.['status'], null);
     assert.equal(failed?.['error'], 'ECONNRESET');
@@ -157,7 +163,9 @@ describe('output', () => {
   });
 
   it('puts results alone on stdout and the summary on stderr; -q drops the summary', async () => {
-    const run = await runCli(['--retries', '0', `${server.base}/status/200`, `${server.base}/status/500`, '-'], { stdin: 'bad\n' });
+    const run = await runCli(['--retries', '0', `${server.base}/status/200`, `${server.base}/status/500`, '-'], {
+      stdin: 'bad\n',
+    });
     assert.equal(run.stdout.trimEnd().split('\n').length, 3);
     assert.match(run.stderr, /3 URLs in .*1 ok, 2 failed/);
     assert.match(run.stderr, /status +2xx 1, 5xx 1/);
@@ -254,7 +262,17 @@ describe('exit codes', () => {
 
   it('sends -X, -H and -A to the server, and the default User-Agent without -A', async () => {
     const first = server.seen.length;
-    await runCli(['-X', 'DELETE', '-H', 'X-Token: s3cret', '-H', 'Accept: text/plain', '-A', 'probe/1', `${server.base}/echo?a`]);
+    await runCli([
+      '-X',
+      'DELETE',
+      '-H',
+      'X-Token: s3cret',
+      '-H',
+      'Accept: text/plain',
+      '-A',
+      'probe/1',
+      `${server.base}/echo?a`,
+    ]);
     await runCli([`${server.base}/echo?b`]);
     const [custom, plain] = server.seen.slice(first);
     assert.equal(custom?.method, 'DELETE');
@@ -314,7 +332,9 @@ describe('exit codes', () => {
     assert.match(help.stdout, /Usage: parfetch/);
     const version = await runCli(['--version']);
     assert.equal(version.code, 0);
-    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     assert.equal(version.stdout.trim(), pkg.version);
   });
 });
@@ -359,7 +379,10 @@ describe('signals and pipes', () => {
   });
 
   it('stops fetching and exits quietly when the reader of stdout goes away', async () => {
-    const list = await file('many.txt', Array.from({ length: 3000 }, (_, i) => `${server.base}/delay/5?i=${i}`).join('\n'));
+    const list = await file(
+      'many.txt',
+      Array.from({ length: 3000 }, (_, i) => `${server.base}/delay/5?i=${i}`).join('\n'),
+    );
     const before = server.seen.length;
     const child = spawnCli(['-c', '10', list]);
     child.stdin?.end();
@@ -373,7 +396,10 @@ describe('signals and pipes', () => {
   });
 
   it('works under `| head -n 3` with no error output', async () => {
-    const list = await file('head.txt', Array.from({ length: 2000 }, (_, i) => `${server.base}/status/200?i=${i}`).join('\n'));
+    const list = await file(
+      'head.txt',
+      Array.from({ length: 2000 }, (_, i) => `${server.base}/status/200?i=${i}`).join('\n'),
+    );
     const child = spawn('sh', ['-c', `"${process.execPath}" "${BIN}" "${list}" | head -n 3`], {
       env: cleanEnv(),
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -16,7 +16,10 @@ before(async () => {
 });
 after(() => server.close());
 
-async function check(lines: string[], ...flags: string[]): Promise<{ code: number | null; records: Record<string, unknown>[] }> {
+async function check(
+  lines: string[],
+  ...flags: string[]
+): Promise<{ code: number | null; records: Record<string, unknown>[] }> {
   const file = join(dir, `list-${Math.random().toString(36).slice(2)}.txt`);
   await writeFile(file, `${lines.join('\n')}\n`);
   const run = await runCli(['-f', 'jsonl', '--retries', '0', ...flags, file]);
@@ -59,7 +62,11 @@ describe('per-line expectations', () => {
   });
 
   it('a malformed expectation is an EBADEXPECT record in its place, not a crash', async () => {
-    const { code, records } = await check([`${server.base}/status/200 abc`, `${server.base}/status/200 20O`, `${server.base}/status/200`]);
+    const { code, records } = await check([
+      `${server.base}/status/200 abc`,
+      `${server.base}/status/200 20O`,
+      `${server.base}/status/200`,
+    ]);
     assert.equal(code, 1);
     assert.deepEqual(
       records.map((r) => [r['line'], r['error'], r['expected']]),

@@ -56,8 +56,14 @@ describe('formats', () => {
     const { stdout, code } = await run('junit');
     assert.equal(code, 1);
     assert.equal(XMLValidator.validate(stdout), true);
-    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'testcase' }).parse(stdout) as {
-      testsuites: { testsuite: { tests: string; failures: string; time: string; testcase: Array<Record<string, unknown>> } };
+    const doc = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: '',
+      isArray: (name) => name === 'testcase',
+    }).parse(stdout) as {
+      testsuites: {
+        testsuite: { tests: string; failures: string; time: string; testcase: Array<Record<string, unknown>> };
+      };
     };
     const suite = doc.testsuites.testsuite;
     assert.equal(suite.tests, '4');
@@ -89,12 +95,19 @@ describe('formats', () => {
       `::error file=${list},line=3,title=404 http%3A//127.0.0.1%3A${server.port}/status/404?x=<tag>&y='q'::${urls[1]} 404 (expected 200-299) after ${/after (\S+)$/.exec(lines[1] ?? '')?.[1]}`,
     );
     assert.match(lines[3] ?? '', new RegExp(`^::error file=${list},line=5,title=EINVALIDURL not-a-url::`));
-    assert.match(lines[4] ?? '', /^::error title=500 http%3A\/\/127\.0\.0\.1%3A\d+\/status\/500::/, 'no file= for an argument');
+    assert.match(
+      lines[4] ?? '',
+      /^::error title=500 http%3A\/\/127\.0\.0\.1%3A\d+\/status\/500::/,
+      'no file= for an argument',
+    );
     const summary = await readFile(summaryFile, 'utf8');
     assert.match(summary, /^# earlier step\n### parfetch\n/);
     assert.match(summary, /\*\*5\*\* URLs in .*\*\*2\*\* ok, \*\*3\*\* failed/);
     assert.match(summary, /\| where \| URL \| why \|/);
-    assert.match(summary, new RegExp(`\\| ${list.replaceAll('/', '\\/')}:3 \\| .*/status/404.* \\| 404 \\(expected 200-299\\) \\|`));
+    assert.match(
+      summary,
+      new RegExp(`\\| ${list.replaceAll('/', '\\/')}:3 \\| .*/status/404.* \\| 404 \\(expected 200-299\\) \\|`),
+    );
   });
 
   it('markdown: a table with one row per entry, pipes escaped', async () => {
@@ -118,7 +131,9 @@ describe('formats', () => {
     );
     const text = (await run('text', '--only-failed')).stdout.trimEnd().split('\n');
     assert.equal(text.length, 2);
-    const csv = parseCsv((await run('csv', '--only-failed')).stdout, { columns: true }) as Array<Record<string, string>>;
+    const csv = parseCsv((await run('csv', '--only-failed')).stdout, { columns: true }) as Array<
+      Record<string, string>
+    >;
     assert.deepEqual(
       csv.map((r) => r['index']),
       ['1', '3'],

@@ -100,7 +100,17 @@ describe('pacing', () => {
   it('--connect-timeout bounds a handshake that never finishes, apart from --timeout', async () => {
     const silent = await startSilentServer();
     try {
-      const run = await runCli(['-f', 'jsonl', '--retries', '0', '--connect-timeout', '300ms', '-t', '20s', `https://127.0.0.1:${silent.port}/`]);
+      const run = await runCli([
+        '-f',
+        'jsonl',
+        '--retries',
+        '0',
+        '--connect-timeout',
+        '300ms',
+        '-t',
+        '20s',
+        `https://127.0.0.1:${silent.port}/`,
+      ]);
       const [r] = jsonLines(run.stdout);
       assert.equal(r?.['error'], 'ETIMEDOUT');
       assert.ok(Number(r?.['ms']) < 5000, `ended after ${String(r?.['ms'])} ms, not the 20 s timeout`);

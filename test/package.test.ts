@@ -46,7 +46,9 @@ describe('the npm package', () => {
     assert.ok(files.includes('dist/src/index.d.ts'));
     assert.ok(files.includes('README.md'));
     assert.ok(files.includes('LICENSE'));
-    const stray = files.filter((f) => /^(src|test|bench|demo|dist\/test|dist\/bench|dist\/demo)\//.test(f) || f.endsWith('.map'));
+    const stray = files.filter(
+      (f) => /^(src|test|bench|demo|dist\/test|dist\/bench|dist\/demo)\//.test(f) || f.endsWith('.map'),
+    );
     assert.deepEqual(stray, []);
   });
 
@@ -55,19 +57,32 @@ describe('the npm package', () => {
       dependencies: Record<string, string>;
       engines: Record<string, string>;
     };
-    assert.deepEqual(Object.keys(manifest.dependencies).sort(), ['chalk', 'cli-progress', 'commander', 'p-queue', 'undici']);
+    assert.deepEqual(Object.keys(manifest.dependencies).sort(), [
+      'chalk',
+      'cli-progress',
+      'commander',
+      'p-queue',
+      'undici',
+    ]);
     assert.match(manifest.engines['node'] ?? '', /^>=20/);
     const modules = await readdir(join(consumer, 'node_modules'));
     for (const dep of Object.keys(manifest.dependencies)) assert.ok(modules.includes(dep), dep);
   });
 
   it('runs with npx: --version and a real fetch', async () => {
-    const version = await run(NPM, ['exec', '--offline', '--', 'parfetch', '--version'], { cwd: consumer, env: cleanEnv() });
-    assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
-    const fetched = await run(NPM, ['exec', '--offline', '--', 'parfetch', '-f', 'jsonl', `${server.base}/status/200`], {
+    const version = await run(NPM, ['exec', '--offline', '--', 'parfetch', '--version'], {
       cwd: consumer,
       env: cleanEnv(),
     });
+    assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
+    const fetched = await run(
+      NPM,
+      ['exec', '--offline', '--', 'parfetch', '-f', 'jsonl', `${server.base}/status/200`],
+      {
+        cwd: consumer,
+        env: cleanEnv(),
+      },
+    );
     const record = JSON.parse(fetched.stdout) as { status: number; ok: boolean };
     assert.equal(record.status, 200);
     assert.equal(record.ok, true);
@@ -83,7 +98,11 @@ for await (const r of parfetch(process.argv.slice(2), { concurrency: 4, retries:
 console.log(JSON.stringify(out));
 `,
     );
-    const { stdout } = await run(process.execPath, [script, `${server.base}/delay/30`, `${server.base}/status/404`, 'nope'], { cwd: consumer });
+    const { stdout } = await run(
+      process.execPath,
+      [script, `${server.base}/delay/30`, `${server.base}/status/404`, 'nope'],
+      { cwd: consumer },
+    );
     assert.deepEqual(JSON.parse(stdout), [
       [0, 200, null],
       [1, 404, null],
@@ -107,8 +126,25 @@ export async function statuses(urls: string[]): Promise<Array<number | null>> {
 `,
     );
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    await run(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types'), 'use.ts'], {
-      cwd: consumer,
-    });
+    await run(
+      process.execPath,
+      [
+        tsc,
+        '--noEmit',
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--types',
+        'node',
+        '--typeRoots',
+        join(ROOT, 'node_modules', '@types'),
+        'use.ts',
+      ],
+      {
+        cwd: consumer,
+      },
+    );
   });
 });

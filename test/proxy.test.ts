@@ -20,7 +20,9 @@ let secureBase: string;
 before(async () => {
   server = await startServer(routes);
   proxy = await startProxy();
-  secure = https.createServer({ key: await readFile(KEY), cert: await readFile(CERT) }, (req, res) => res.end('secure'));
+  secure = https.createServer({ key: await readFile(KEY), cert: await readFile(CERT) }, (req, res) =>
+    res.end('secure'),
+  );
   await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
   secureBase = `https://127.0.0.1:${(secure.address() as AddressInfo).port}`;
 });

@@ -115,7 +115,10 @@ describe('retries', () => {
   });
 
   it('pauses the whole host while it asks to wait, instead of hammering it from other workers', async () => {
-    const urls = [`${server.base}/retry-after/429/1/l`, ...Array.from({ length: 20 }, (_, i) => `${server.base}/plain/l${i}`)];
+    const urls = [
+      `${server.base}/retry-after/429/1/l`,
+      ...Array.from({ length: 20 }, (_, i) => `${server.base}/plain/l${i}`),
+    ];
     const records = await run('-c', '4', ...urls);
     assert.equal(records.length, 21);
     assert.ok(records.every((r) => r['ok'] === true));

@@ -13,7 +13,10 @@ describe('orderedResults', () => {
   it('yields results in input order whatever order they finish in', async () => {
     const items = Array.from({ length: 300 }, (_, i) => i);
     const results = await collect(
-      orderedResults(items, async (n) => (await sleep(Math.floor(Math.random() * 8)), n * 2), { concurrency: 16, window: 64 }),
+      orderedResults(items, async (n) => (await sleep(Math.floor(Math.random() * 8)), n * 2), {
+        concurrency: 16,
+        window: 64,
+      }),
     );
     assert.deepEqual(
       results,
@@ -31,7 +34,13 @@ describe('orderedResults', () => {
       running -= 1;
       return n;
     };
-    await collect(orderedResults(Array.from({ length: 100 }, (_, i) => i), task, { concurrency: 5, window: 20 }));
+    await collect(
+      orderedResults(
+        Array.from({ length: 100 }, (_, i) => i),
+        task,
+        { concurrency: 5, window: 20 },
+      ),
+    );
     assert.equal(peak, 5);
   });
 
@@ -45,7 +54,7 @@ describe('orderedResults', () => {
         yield i;
       }
     }
-    const iterator = orderedResults(items(), async (n) => ((n === 0 ? await stalled : undefined), n), {
+    const iterator = orderedResults(items(), async (n) => (n === 0 ? await stalled : undefined, n), {
       concurrency: 4,
       window: 10,
     });
@@ -85,11 +94,18 @@ describe('orderedResults', () => {
       }
     }
     const results: number[] = [];
-    for await (const n of orderedResults(items(), async (n) => n, { concurrency: 2, window: 4, signal: controller.signal })) {
+    for await (const n of orderedResults(items(), async (n) => n, {
+      concurrency: 2,
+      window: 4,
+      signal: controller.signal,
+    })) {
       results.push(n);
       if (n === 5) controller.abort();
     }
-    assert.deepEqual(results, Array.from({ length: results.length }, (_, i) => i));
+    assert.deepEqual(
+      results,
+      Array.from({ length: results.length }, (_, i) => i),
+    );
     assert.ok(results.length >= 6 && results.length <= 10, `delivered ${results.length}`);
     assert.ok(read <= 11, `read ${read}`);
   });

@@ -28,7 +28,15 @@ after(async () => {
 
 describe('security', () => {
   it('does not send -H headers to another origin after a redirect', async () => {
-    const run = await runCli(['-H', 'Authorization: Bearer s3cret', '-H', 'Cookie: id=1', '-H', 'X-Custom: yes', `${origin.base}/away`]);
+    const run = await runCli([
+      '-H',
+      'Authorization: Bearer s3cret',
+      '-H',
+      'Cookie: id=1',
+      '-H',
+      'X-Custom: yes',
+      `${origin.base}/away`,
+    ]);
     assert.equal(run.code, 0);
     const first = origin.seen.at(-1);
     const landed = other.seen.at(-1);

@@ -16,7 +16,11 @@ before(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'parfetch-shard-'));
   list = join(dir, 'urls.txt');
   const lines = Array.from({ length: 40 }, (_, i) =>
-    i % 7 === 3 ? 'not-a-url' : i % 5 === 0 ? `${server.base}/status/404?i=${i}` : `${server.base}/delay/${i % 9}?i=${i}`,
+    i % 7 === 3
+      ? 'not-a-url'
+      : i % 5 === 0
+        ? `${server.base}/status/404?i=${i}`
+        : `${server.base}/delay/${i % 9}?i=${i}`,
   );
   await writeFile(list, `# shardable\n${lines.join('\n')}\n`);
 });
@@ -24,7 +28,15 @@ after(() => server.close());
 
 /** The fields that do not depend on timing. */
 function stable(record: Record<string, unknown>): unknown[] {
-  return [record['index'], record['source'], record['line'], record['url'], record['status'], record['ok'], record['error']];
+  return [
+    record['index'],
+    record['source'],
+    record['line'],
+    record['url'],
+    record['status'],
+    record['ok'],
+    record['error'],
+  ];
 }
 
 describe('sharding', () => {
@@ -34,7 +46,10 @@ describe('sharding', () => {
     const parts = await Promise.all([0, 1, 2].map((k) => runCli(['-f', 'jsonl', '--shard', `${k}/3`, list])));
     const shards = parts.map((p) => jsonLines(p.stdout));
     shards.forEach((records, k) => {
-      assert.ok(records.every((r) => Number(r['index']) % 3 === k), `shard ${k} holds only its own entries`);
+      assert.ok(
+        records.every((r) => Number(r['index']) % 3 === k),
+        `shard ${k} holds only its own entries`,
+      );
       assert.deepEqual(
         records.map((r) => r['index']),
         [...records.map((r) => Number(r['index']))].sort((a, b) => a - b),

@@ -18,11 +18,7 @@ const same = (text: string): string => text;
 export const PLAIN: Paint = { green: same, red: same, yellow: same, cyan: same, magenta: same, dim: same, bold: same };
 
 /** FORCE_COLOR wins (as in Node itself), then `--no-color`, then NO_COLOR, then the stream being a TTY. */
-export function colorLevel(
-  stream: { isTTY?: boolean },
-  env: NodeJS.ProcessEnv,
-  flag: boolean | undefined,
-): ColorLevel {
+export function colorLevel(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, flag: boolean | undefined): ColorLevel {
   const force = env['FORCE_COLOR'];
   if (force !== undefined) {
     if (force === '0' || force === 'false') return 0;

@@ -7,7 +7,9 @@ const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /** Escapes control characters as `\xNN`, so input can never drive a terminal. */
 export function printable(text: string): string {
-  return CONTROL.test(text) ? text.replace(CONTROLS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`) : text;
+  return CONTROL.test(text)
+    ? text.replace(CONTROLS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    : text;
 }
 
 /** `35ms` below a second, `1.23s` above. */

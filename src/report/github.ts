@@ -52,7 +52,9 @@ export function githubReporter(context: ReporterContext): Reporter {
         '### parfetch',
         '',
         `**${summary.total}** URLs in ${formatMs(elapsedMs)}: **${summary.ok}** ok, **${summary.failed}** failed` +
-          (summary.percentileCount > 0 ? ` · latency p50 ${formatMs(summary.percentile(0.5))}, p95 ${formatMs(summary.percentile(0.95))}` : ''),
+          (summary.percentileCount > 0
+            ? ` · latency p50 ${formatMs(summary.percentile(0.5))}, p95 ${formatMs(summary.percentile(0.95))}`
+            : ''),
         '',
       ];
       if (failed.length > 0) {

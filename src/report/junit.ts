@@ -57,7 +57,8 @@ export function junitReporter(context: ReporterContext): Reporter {
         if (spool && dir) {
           const file = spool;
           await new Promise<void>((resolve) => file.end(resolve));
-          for await (const chunk of createReadStream(join(dir, 'cases.xml'), { encoding: 'utf8' })) yield chunk as string;
+          for await (const chunk of createReadStream(join(dir, 'cases.xml'), { encoding: 'utf8' }))
+            yield chunk as string;
         }
       } finally {
         if (dir) rmSync(dir, { recursive: true, force: true });

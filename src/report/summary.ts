@@ -30,7 +30,8 @@ export class Summary {
     if (result.attempts > 0) {
       this.timed += 1;
       if (result.ms > this.max) this.max = result.ms;
-      const bucket = result.ms <= MIN_MS ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log(result.ms / MIN_MS) / LOG_GROWTH));
+      const bucket =
+        result.ms <= MIN_MS ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log(result.ms / MIN_MS) / LOG_GROWTH));
       this.histogram[bucket] = (this.histogram[bucket] ?? 0) + 1;
     }
   }

@@ -260,13 +260,14 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO): Promise<number
   }
 
   // Loaded only now, so --help and --version stay quick.
-  const [{ parfetch }, { colorLevel, makePaint }, { createReporter }, { Summary }, { Output }] = await Promise.all([
-    import('./index.js'),
-    import('./report/color.js'),
-    import('./report/reporter.js'),
-    import('./report/summary.js'),
-    import('./report/output.js'),
-  ]);
+  const [{ parfetchBatches }, { colorLevel, makePaint }, { createReporter }, { Summary }, { Output }] =
+    await Promise.all([
+      import('./index.js'),
+      import('./report/color.js'),
+      import('./report/reporter.js'),
+      import('./report/summary.js'),
+      import('./report/output.js'),
+    ]);
   const outPaint = await makePaint(colorLevel(outStream, io.env, flags.color));
   const errPaint = await makePaint(colorLevel(io.stderr, io.env, flags.color));
   const showProgress = flags.progress ?? (Boolean(io.stderr.isTTY) && !io.env['CI']);
@@ -304,15 +305,18 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO): Promise<number
   const head = reporter.start?.();
   if (head) output.write(head);
   try {
-    for await (const result of parfetch(counted(), {
+    for await (const results of parfetchBatches(counted(), {
       ...options,
       signal: controller.signal,
       onEntry: progress ? (n) => progress.entry(n) : undefined,
       onSettled: progress ? (r) => progress.settled(r) : undefined,
     })) {
-      summary.add(result);
-      if (flags.onlyFailed && result.ok) continue;
-      const wait = output.write(reporter.record(result));
+      let text = '';
+      for (const result of results) {
+        summary.add(result);
+        if (!flags.onlyFailed || !result.ok) text += reporter.record(result);
+      }
+      const wait = output.write(text);
       if (wait) await wait;
       if (output.failed) break;
     }

@@ -1,28 +1,33 @@
 // The public API: entries in, result records out, in input order.
 
 import { createFetcher } from './fetcher.js';
-import { resolveOptions, type Options } from './options.js';
+import { resolveOptions, type Options, type ResolvedOptions } from './options.js';
 import type { Entry, Result } from './result.js';
 import { orderedResults } from './scheduler.js';
 
 export type { Entry, ErrorCode, Result, AcceptList } from './result.js';
-export type { Options } from './options.js';
+export type { Options, Rate, Shard } from './options.js';
 export { UsageError, parseDuration, parseAcceptList, parseHeader, parseRate, parseShard, VERSION } from './options.js';
-export type { Rate, Shard } from './options.js';
 export { isAccepted } from './result.js';
 export { readEntries, classifySources, checkSources, type Source } from './input.js';
 
+/** A URL, or an entry with its origin; an array of them counts as that many entries, in order. */
 export type EntryLike = string | Entry;
+export type Entries = Iterable<EntryLike | readonly EntryLike[]> | AsyncIterable<EntryLike | readonly EntryLike[]>;
 
 interface Indexed {
   index: number;
   entry: Entry;
 }
 
+/** Items of a synchronous input are taken this many at a time. */
+const SYNC_BATCH = 256;
+
 /**
  * Fetches every entry and yields one `Result` per entry, in input order, as soon as it and
  * all before it are done. Entries are read lazily, so an endless input streams in bounded
- * memory. Options are checked at once: a bad one throws `UsageError` before anything is read.
+ * memory; an input that yields arrays of entries (as `readEntries` does) costs one `await` per
+ * array. Options are checked at once: a bad one throws `UsageError` before anything is read.
  *
  * ```ts
  * for await (const r of parfetch(['https://example.com/'], { concurrency: 10 })) {
@@ -30,18 +35,19 @@ interface Indexed {
  * }
  * ```
  */
-export function parfetch(
-  entries: Iterable<EntryLike> | AsyncIterable<EntryLike>,
-  options: Options = {},
-): AsyncGenerator<Result, void, undefined> {
-  const resolved = resolveOptions(options);
-  return run(entries, resolved);
+export async function* parfetch(entries: Entries, options: Options = {}): AsyncGenerator<Result, void, undefined> {
+  for await (const results of parfetchBatches(entries, options)) yield* results;
 }
 
-async function* run(
-  entries: Iterable<EntryLike> | AsyncIterable<EntryLike>,
-  options: ReturnType<typeof resolveOptions>,
-): AsyncGenerator<Result, void, undefined> {
+/**
+ * The same as `parfetch`, with results in arrays: each array holds the results that became
+ * ready together, in input order. For consumers that write many records at once.
+ */
+export function parfetchBatches(entries: Entries, options: Options = {}): AsyncGenerator<Result[], void, undefined> {
+  return run(entries, resolveOptions(options));
+}
+
+async function* run(entries: Entries, options: ResolvedOptions): AsyncGenerator<Result[], void, undefined> {
   const fetcher = createFetcher(options);
   const { signal, onEntry, onSettled } = options;
   const stop = (): void => fetcher.abortAll('EABORTED');
@@ -49,29 +55,66 @@ async function* run(
   signal?.addEventListener('abort', stop, { once: true });
   const deadline =
     options.deadline === undefined ? null : setTimeout(() => fetcher.abortAll('EDEADLINE'), options.deadline);
-  // Every entry gets its index in the whole input, so shards' records merge back by index.
-  const shard = options.shard ?? { index: 0, count: 1 };
-  async function* indexed(): AsyncGenerator<Indexed> {
-    let index = -1;
-    let admitted = 0;
-    for await (const item of entries) {
-      index += 1;
-      if (index % shard.count !== shard.index) continue;
-      admitted += 1;
-      onEntry?.(admitted);
-      yield { index, entry: typeof item === 'string' ? { url: item.trim(), source: 'args', line: index + 1 } : item };
-    }
-  }
-  const task = async ({ entry, index }: Indexed): Promise<Result> => {
-    const result = await fetcher.fetchOne(entry, index);
-    onSettled?.(result);
-    return result;
-  };
+  const task = ({ entry, index }: Indexed): Promise<Result> =>
+    onSettled
+      ? fetcher.fetchOne(entry, index).then((result) => {
+          onSettled(result);
+          return result;
+        })
+      : fetcher.fetchOne(entry, index);
   try {
-    yield* orderedResults(indexed(), task, { concurrency: options.concurrency, window: options.window, signal });
+    yield* orderedResults(indexed(entries, options), task, {
+      concurrency: options.concurrency,
+      window: options.window,
+      signal,
+    });
   } finally {
     if (deadline) clearTimeout(deadline);
     signal?.removeEventListener('abort', stop);
     await fetcher.close();
   }
+}
+
+/**
+ * Gives every entry its index in the whole input (so shards' records merge back by index),
+ * keeps this shard's entries, and passes them on in arrays.
+ */
+async function* indexed(entries: Entries, { shard, onEntry }: ResolvedOptions): AsyncGenerator<Indexed[]> {
+  const { index: mine, count: shards } = shard ?? { index: 0, count: 1 };
+  let index = -1;
+  let admitted = 0;
+  let batch: Indexed[] = [];
+  const add = (item: EntryLike): void => {
+    index += 1;
+    if (index % shards !== mine) return;
+    admitted += 1;
+    onEntry?.(admitted);
+    batch.push({
+      index,
+      entry: typeof item === 'string' ? { url: item.trim(), source: 'args', line: index + 1 } : item,
+    });
+  };
+  const addAll = (item: EntryLike | readonly EntryLike[]): void => {
+    if (Array.isArray(item)) for (const one of item as readonly EntryLike[]) add(one);
+    else add(item as EntryLike);
+  };
+  if (Symbol.asyncIterator in entries) {
+    // An asynchronous input passes on what it has at once, so slow input still streams.
+    for await (const item of entries) {
+      addAll(item);
+      if (batch.length > 0) {
+        yield batch;
+        batch = [];
+      }
+    }
+  } else {
+    for (const item of entries) {
+      addAll(item);
+      if (batch.length >= SYNC_BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0) yield batch;
 }

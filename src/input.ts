@@ -50,11 +50,18 @@ export async function checkSources(sources: readonly Source[]): Promise<void> {
   }
 }
 
-/** Streams the entries of all sources in order: argument order, then line order within each. */
-export async function* readEntries(sources: readonly Source[], stdin: Readable = process.stdin): AsyncGenerator<Entry> {
+/**
+ * Streams the entries of all sources in order: argument order, then line order within each.
+ * Entries come in arrays, one per chunk read (`parfetch()` takes them as they are), so a long
+ * input costs one await per chunk, not one per line.
+ */
+export async function* readEntries(
+  sources: readonly Source[],
+  stdin: Readable = process.stdin,
+): AsyncGenerator<Entry[]> {
   for (const source of sources) {
     if (source.kind === 'url') {
-      yield { url: source.url, source: 'args', line: source.position };
+      yield [{ url: source.url, source: 'args', line: source.position }];
       continue;
     }
     const name = source.kind === 'stdin' ? '-' : source.path;
@@ -70,32 +77,33 @@ export async function* readEntries(sources: readonly Source[], stdin: Readable =
 }
 
 /**
- * Splits a byte stream into entries: one per line, trimmed (CR, spaces, BOM), skipping blank
+ * Splits a byte stream into entries, an array per chunk read: one entry per line, trimmed (CR, spaces, BOM), skipping blank
  * lines and `#` comments, counting physical lines. A line is a URL, then optionally whitespace
  * and what the URL must answer. A line over MAX_LINE_BYTES is not kept: its head becomes an
  * invalid entry so it still gets its record.
  */
-export async function* entriesOf(stream: AsyncIterable<Buffer | string>, source: string): AsyncGenerator<Entry> {
+export async function* entriesOf(stream: AsyncIterable<Buffer | string>, source: string): AsyncGenerator<Entry[]> {
   let line = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let overflow = false;
+  let batch: Entry[] = [];
 
-  function* finish(bytes: Buffer): Generator<Entry> {
+  const finish = (bytes: Buffer): void => {
     line += 1;
     if (overflow || bytes.length > MAX_LINE_BYTES) {
       const head = bytes.toString('utf8', 0, Math.min(bytes.length, 200)).trim();
       overflow = false;
-      yield { url: `${head}…`, source, line, error: 'EINVALIDURL' };
+      batch.push({ url: `${head}…`, source, line, error: 'EINVALIDURL' });
       return;
     }
     const text = bytes.toString('utf8').trim();
     if (text === '' || text.startsWith('#')) return;
     // Whitespace separates the URL from its expectation: `https://a.example/old  301`.
     const gap = text.search(/\s/);
-    if (gap === -1) yield { url: text, source, line };
-    else yield { url: text.slice(0, gap), source, line, expected: text.slice(gap).trim() };
-  }
+    if (gap === -1) batch.push({ url: text, source, line });
+    else batch.push({ url: text.slice(0, gap), source, line, expected: text.slice(gap).trim() });
+  };
 
   for await (const raw of stream) {
     const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
@@ -103,15 +111,19 @@ export async function* entriesOf(stream: AsyncIterable<Buffer | string>, source:
     let nl = chunk.indexOf(10, start);
     while (nl !== -1) {
       if (pendingBytes === 0) {
-        yield* finish(chunk.subarray(start, nl));
+        finish(chunk.subarray(start, nl));
       } else {
         if (!overflow) pending.push(chunk.subarray(start, nl));
-        yield* finish(Buffer.concat(pending));
+        finish(Buffer.concat(pending));
         pending = [];
         pendingBytes = 0;
       }
       start = nl + 1;
       nl = chunk.indexOf(10, start);
+    }
+    if (batch.length > 0) {
+      yield batch;
+      batch = [];
     }
     if (start < chunk.length) {
       const rest = chunk.subarray(start);
@@ -128,5 +140,6 @@ export async function* entriesOf(stream: AsyncIterable<Buffer | string>, source:
       }
     }
   }
-  if (pendingBytes > 0 || overflow) yield* finish(Buffer.concat(pending));
+  if (pendingBytes > 0 || overflow) finish(Buffer.concat(pending));
+  if (batch.length > 0) yield batch;
 }

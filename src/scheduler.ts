@@ -1,27 +1,29 @@
-// Bounded admission and in-order delivery. A fixed pool of workers takes entries from the
-// input only while the window has room, runs one task each, and files each result in a ring
-// buffer; results leave the ring strictly in input order.
+// Bounded admission and in-order delivery. A fixed pool of workers takes items from the input
+// only while the window has room, runs one task each, and files each result in a ring buffer;
+// results leave the ring strictly in input order, in runs of those already done.
 
 export interface ScheduleOptions {
   /** Tasks running at once: the number of workers. */
   concurrency: number;
-  /** Entries admitted past the oldest one not yet delivered; at least `concurrency`. */
+  /** Items admitted past the oldest one not yet delivered; at least `concurrency`. */
   window: number;
   /** Stops admission: items already admitted are still delivered, the rest are never read. */
   signal?: AbortSignal | undefined;
 }
 
 /**
- * Runs `task` on each item with bounded concurrency and yields the results in input order,
- * each as soon as it and every one before it are done. At most `window` items are held at
- * once, whatever the size of the input or the order in which tasks finish. Stopping the
- * consumer early (break, return) stops admission. `task` must not reject.
+ * Runs `task` on each item with bounded concurrency and yields the results in input order, in
+ * arrays: each array holds the results that are done and whose predecessors are all out, so a
+ * result leaves as soon as it and every one before it are done. The input comes in arrays too
+ * (one `await` per array, not per item). At most `window` items are held at once, whatever the
+ * size of the input or the order in which tasks finish. Stopping the consumer early (break,
+ * return) stops admission. `task` must not reject.
  */
 export async function* orderedResults<T, R>(
-  items: AsyncIterable<T> | Iterable<T>,
-  task: (item: T, index: number) => Promise<R>,
+  batches: AsyncIterable<readonly T[]> | Iterable<readonly T[]>,
+  task: (item: T) => Promise<R>,
   { concurrency, window, signal }: ScheduleOptions,
-): AsyncGenerator<R> {
+): AsyncGenerator<R[]> {
   const ring = new Array<R | undefined>(window);
   const ready = new Uint8Array(window);
   let delivered = 0;
@@ -29,9 +31,11 @@ export async function* orderedResults<T, R>(
   let inputDone = false;
   let inputError: unknown = null;
   let reading = false;
+  let batch: readonly T[] = [];
+  let taken = 0;
   const consumer = new Waiters();
   const room = new Waiters();
-  const iterator = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
+  const iterator = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : batches[Symbol.iterator]();
 
   // Admission ends when the input ends or fails, the signal fires, or the consumer stops.
   // It may end while a read is pending (stdin waiting for a line): that read is discarded.
@@ -42,28 +46,35 @@ export async function* orderedResults<T, R>(
     consumer.wakeAll();
   };
 
-  // Workers take turns at the input: only one reads at a time, the others wait for room.
+  // Workers take items from the current batch; when it is used up, one of them reads the next
+  // while the others wait.
   const worker = async (): Promise<void> => {
     for (;;) {
-      while (!inputDone && (reading || admitted - delivered >= window)) await room.wait();
+      while (!inputDone && (admitted - delivered >= window || (taken === batch.length && reading))) await room.wait();
       if (inputDone) return;
-      reading = true;
-      let next: IteratorResult<T>;
-      try {
-        next = await iterator.next();
-      } catch (error) {
-        if (!inputDone) inputError = error;
-        next = { done: true, value: undefined };
-      } finally {
-        reading = false;
+      if (taken === batch.length) {
+        reading = true;
+        let next: IteratorResult<readonly T[]>;
+        try {
+          next = await iterator.next();
+        } catch (error) {
+          if (!inputDone) inputError = error;
+          next = { done: true, value: undefined };
+        } finally {
+          reading = false;
+        }
+        if (next.done || inputDone) {
+          closeAdmission();
+          return;
+        }
+        batch = next.value;
+        taken = 0;
+        room.wakeAll();
+        continue;
       }
-      if (next.done || inputDone) {
-        closeAdmission();
-        return;
-      }
+      const item = batch[taken++] as T;
       const index = admitted++;
-      room.wakeOne();
-      const result = await task(next.value, index);
+      const result = await task(item);
       const slot = index % window;
       ring[slot] = result;
       ready[slot] = 1;
@@ -77,14 +88,18 @@ export async function* orderedResults<T, R>(
 
   try {
     for (;;) {
-      const slot = delivered % window;
-      if (ready[slot] === 1) {
-        const result = ring[slot] as R;
-        ring[slot] = undefined;
-        ready[slot] = 0;
-        delivered += 1;
-        room.wakeOne();
-        yield result;
+      if (ready[delivered % window] === 1) {
+        const out: R[] = [];
+        let slot = delivered % window;
+        while (ready[slot] === 1) {
+          out.push(ring[slot] as R);
+          ring[slot] = undefined;
+          ready[slot] = 0;
+          delivered += 1;
+          slot = delivered % window;
+        }
+        room.wakeAll();
+        yield out;
         continue;
       }
       if (inputDone && delivered === admitted) break;
@@ -113,11 +128,8 @@ class Waiters {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  wakeOne(): void {
-    this.waiting.shift()?.();
-  }
-
   wakeAll(): void {
+    if (this.waiting.length === 0) return;
     const waiting = this.waiting;
     this.waiting = [];
     for (const resolve of waiting) resolve();

@@ -8,9 +8,9 @@ import { MAX_LINE_BYTES, checkSources, classifySources, entriesOf, readEntries }
 import { UsageError } from '../src/options.js';
 import type { Entry } from '../src/result.js';
 
-async function all(iterable: AsyncIterable<Entry>): Promise<Entry[]> {
+async function all(iterable: AsyncIterable<Entry[]>): Promise<Entry[]> {
   const out: Entry[] = [];
-  for await (const entry of iterable) out.push(entry);
+  for await (const batch of iterable) out.push(...batch);
   return out;
 }
 

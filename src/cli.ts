@@ -14,6 +14,7 @@ import {
   parseHeader,
   parseRate,
   parseShard,
+  resolveOptions,
   type Options,
   type Rate,
 } from './options.js';
@@ -250,6 +251,8 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO): Promise<number
     env: io.env,
     shard: flags.shard === undefined ? undefined : parseShard(flags.shard, io.env),
   };
+  // Every option is checked before the output file is truncated or anything is read.
+  resolveOptions(options);
   let outStream: Writable & { isTTY?: boolean } = io.stdout;
   if (flags.output !== undefined) {
     try {

@@ -194,6 +194,13 @@ describe('output', () => {
     assert.equal(records[0]?.['status'], 200);
   });
 
+  it('leaves the -o file alone when an option is wrong', async () => {
+    const out = await file('kept.txt', 'earlier results\n');
+    const run = await runCli(['-o', out, '--proxy', 'nonsense', `${server.base}/status/200`]);
+    assert.equal(run.code, 2);
+    assert.equal(await readFile(out, 'utf8'), 'earlier results\n');
+  });
+
   it('escapes control characters from the input in text output', async () => {
     const run = await runCli(['-'], { stdin: 'http://exa\u001b[31mmple/\n' });
     assert.doesNotMatch(run.stdout, ANSI);

@@ -19,7 +19,7 @@ import {
   type Rate,
 } from './options.js';
 import { checkSources, classifySources, readEntries } from './input.js';
-import type { AcceptList } from './result.js';
+import type { AcceptList, Entry } from './result.js';
 import { FORMATS, type Format } from './report/reporter.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130, brokenPipe: 141 } as const;
@@ -301,7 +301,8 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO): Promise<number
 
   const started = performance.now();
   const entries = readEntries(sources, io.stdin);
-  async function* counted(): AsyncGenerator<typeof entries extends AsyncGenerator<infer E> ? E : never> {
+  // Tells the progress bar when the total is final.
+  async function* counted(): AsyncGenerator<Entry[]> {
     yield* entries;
     progress?.inputEnded();
   }

@@ -65,7 +65,6 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
   }
 
   async function paced(url: URL, method: string, headers: Record<string, string>): Promise<Outcome> {
-    if (pacing.free) return attempt(url, method, headers);
     await pacing.acquire(url.origin);
     try {
       return await attempt(url, method, headers);
@@ -98,7 +97,8 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
     let seen: Set<string> | null = null;
     for (;;) {
       attempts += 1;
-      const outcome = await paced(url, method, headers);
+      // Without pacing (the usual case) the attempt is awaited directly: one promise less.
+      const outcome = await (pacing.free ? attempt(url, method, headers) : paced(url, method, headers));
       let error = outcome.error;
       const { status } = outcome;
 

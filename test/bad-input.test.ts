@@ -2,6 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -70,6 +72,23 @@ describe('bad input', () => {
     const arg = await runCli(['-f', 'jsonl', `${server.base}/c d/é?q=ä ö`]);
     assert.equal(jsonLines(arg.stdout)[0]?.['status'], 200);
     assert.equal(server.seen.at(-1)?.path, '/c%20d/%C3%A9?q=%C3%A4%20%C3%B6');
+  });
+
+  it('fetches an IPv6 literal given on a line', async (t) => {
+    const v6 = http.createServer((req, res) => res.end('v6'));
+    const listening = await new Promise<boolean>((resolve) => {
+      v6.once('error', () => resolve(false));
+      v6.listen(0, '::1', () => resolve(true));
+    });
+    if (!listening) return t.skip('no IPv6 loopback on this machine');
+    try {
+      const { port } = v6.address() as AddressInfo;
+      const records = await runFile('v6.txt', `http://[::1]:${port}/six\n`);
+      assert.equal(records[0]?.['status'], 200);
+      assert.equal(records[0]?.['finalUrl'], `http://[::1]:${port}/six`);
+    } finally {
+      await new Promise((resolve) => v6.close(resolve));
+    }
   });
 
   it('turns internationalised host names into punycode', () => {

@@ -93,6 +93,19 @@ describe('input and order', () => {
     );
   });
 
+  it('never has more requests in flight than -c, as the server sees it', async () => {
+    const slow = await startServer((req, res) => setTimeout(() => res.end('ok'), 10));
+    try {
+      const urls = Array.from({ length: 90 }, (_, i) => `${slow.base}/${i}`);
+      const run = await runCli(['-c', '6', '-'], { stdin: urls.join('\n') });
+      assert.equal(run.code, 0);
+      assert.equal(slow.seen.length, 90);
+      assert.equal(slow.maxInFlight, 6);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('streams: a record is printed while stdin is still open', async () => {
     const child = spawnCli(['-f', 'jsonl']);
     const live = watch(child);

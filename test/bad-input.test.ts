@@ -2,14 +2,12 @@
 
 import assert from 'node:assert/strict';
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseHttpUrl } from '../src/url.js';
 import { jsonLines, runCli } from './helpers/cli.js';
-import { routes, startServer, type TestServer } from './helpers/server.js';
+import { routes, startServer, startV6Server, type TestServer } from './helpers/server.js';
 
 let server: TestServer;
 let dir: string;
@@ -75,19 +73,14 @@ describe('bad input', () => {
   });
 
   it('fetches an IPv6 literal given on a line', async (t) => {
-    const v6 = http.createServer((req, res) => res.end('v6'));
-    const listening = await new Promise<boolean>((resolve) => {
-      v6.once('error', () => resolve(false));
-      v6.listen(0, '::1', () => resolve(true));
-    });
-    if (!listening) return t.skip('no IPv6 loopback on this machine');
+    const v6 = await startV6Server();
+    if (!v6) return t.skip('no IPv6 loopback on this machine');
     try {
-      const { port } = v6.address() as AddressInfo;
-      const records = await runFile('v6.txt', `http://[::1]:${port}/six\n`);
+      const records = await runFile('v6.txt', `http://[::1]:${v6.port}/six\n`);
       assert.equal(records[0]?.['status'], 200);
-      assert.equal(records[0]?.['finalUrl'], `http://[::1]:${port}/six`);
+      assert.equal(records[0]?.['finalUrl'], `http://[::1]:${v6.port}/six`);
     } finally {
-      await new Promise((resolve) => v6.close(resolve));
+      await v6.close();
     }
   });
 

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import http from 'node:http';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { parfetch, type Options, type Result } from '../src/index.js';
-import { routes, sendMiB, startServer, type TestServer } from './helpers/server.js';
+import { routes, sendMiB, startServer, startV6Server, type TestServer } from './helpers/server.js';
 
 async function fetchAll(urls: Iterable<string>, options: Options = {}): Promise<Result[]> {
   const out: Result[] = [];
@@ -211,18 +210,13 @@ describe('TLS, IPv6 and broken servers', () => {
   });
 
   it('fetches from an IPv6 literal on [::1]', async (t) => {
-    const server = http.createServer((req, res) => res.end('v6'));
-    const listening = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(0, '::1', () => resolve(true));
-    });
-    if (!listening) return t.skip('no IPv6 loopback on this machine');
-    const { port } = server.address() as AddressInfo;
+    const v6 = await startV6Server();
+    if (!v6) return t.skip('no IPv6 loopback on this machine');
     try {
-      const r = await fetchOne(`http://[::1]:${port}/`);
+      const r = await fetchOne(`http://[::1]:${v6.port}/`);
       assert.equal(r.status, 200);
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await v6.close();
     }
   });
 

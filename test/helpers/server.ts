@@ -62,6 +62,20 @@ export async function startServer(handler: Handler): Promise<TestServer> {
   };
 }
 
+/** A server on [::1] answering 200, or null where this machine has no IPv6 loopback. */
+export async function startV6Server(): Promise<{ port: number; close(): Promise<void> } | null> {
+  const server = http.createServer((req, res) => res.end('v6'));
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(0, '::1', () => resolve(true));
+  });
+  if (!listening) return null;
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 /** Answers 200 with a body of `mib` MiB, written as fast as the client reads it. */
 export function sendMiB(res: ServerResponse, mib: number): void {
   const size = mib * 1024 * 1024;

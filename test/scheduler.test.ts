@@ -48,6 +48,18 @@ describe('orderedResults', () => {
     assert.equal((await iterator.next()).done, true);
   });
 
+  it('gathers results that finish one by one in the same turn of the event loop into one array', async () => {
+    // Timers due together fire in one turn, each in its own callback followed by promise jobs,
+    // as responses read in one turn do.
+    const arrays: number[][] = [];
+    for await (const batch of orderedResults([range(10)], async (n) => (await sleep(20), n), {
+      concurrency: 10,
+      window: 10,
+    }))
+      arrays.push(batch);
+    assert.deepEqual(arrays, [range(10)]);
+  });
+
   it('never runs more tasks at once than its concurrency', async () => {
     let running = 0;
     let peak = 0;

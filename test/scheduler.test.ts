@@ -49,14 +49,11 @@ describe('orderedResults', () => {
   });
 
   it('gathers results that finish one by one in the same turn of the event loop into one array', async () => {
-    // Timers due together fire in one turn, each in its own callback followed by promise jobs,
-    // as responses read in one turn do.
+    // Each task ends in its own setImmediate callback, all in one turn, with promise jobs run
+    // after each: as responses read in one turn of the event loop end their requests.
     const arrays: number[][] = [];
-    for await (const batch of orderedResults([range(10)], async (n) => (await sleep(20), n), {
-      concurrency: 10,
-      window: 10,
-    }))
-      arrays.push(batch);
+    const task = (n: number): Promise<number> => new Promise((resolve) => setImmediate(() => resolve(n)));
+    for await (const batch of orderedResults([range(10)], task, { concurrency: 10, window: 10 })) arrays.push(batch);
     assert.deepEqual(arrays, [range(10)]);
   });
 

@@ -2,7 +2,7 @@
 // (S6 builds its own parfetch invocation and check in scenarios.ts on top of `eachLine` and `PARFETCH_BIN`).
 
 import { spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,7 @@ export interface Tool {
 }
 
 export const CURL_ID = 'curl-parallel';
+export const UNDICI_LOOP_ID = 'undici-loop';
 
 /** Streams `lines(i)` for i in [0, count) into a file, one per line. */
 export async function writeLines(path: string, count: number, line: (index: number) => string): Promise<void> {
@@ -131,6 +132,24 @@ export function parfetchTool(): Tool {
         detail: `${exitNote(exitCode)}${ok}/${job.count} lines "200 <url>" in input order, ${lines} lines${firstBad ? `; first bad ${firstBad}` : ''}`,
       };
     },
+  };
+}
+
+// ---- Reference, not a peer: a bare loop over the same undici Agent (bench/undici-loop.ts).
+
+export function undiciLoopTool(): Tool {
+  const script = join(ROOT, 'dist', 'bench', 'undici-loop.js');
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'undici', 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return {
+    id: UNDICI_LOOP_ID,
+    name: 'undici dispatch loop (reference)',
+    version: `undici ${version} (reference loop)`,
+    async prepare(job) {
+      return { cmd: process.execPath, args: [script, job.urlFile, String(job.concurrency)] };
+    },
+    verify: verifyCodes,
   };
 }
 

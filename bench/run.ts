@@ -18,6 +18,7 @@ import {
   aria2Tool,
   curlParallelTool,
   parfetchTool,
+  undiciLoopTool,
   pythonRequestsTool,
   wget2Tool,
   xargsCurlTool,
@@ -93,7 +94,11 @@ function machineInfo(server: string, tools: readonly (Tool | null)[]): Array<[st
 
 function checkTargets(r: {
   s1: ToolRow | undefined;
+  /** S1's and S2's reference loop and curl rows, for what the targets are set against. */
+  s1Reference: ToolRow | undefined;
+  s1Curl: ToolRow | undefined;
   s2: ToolRow | undefined;
+  s2Reference: ToolRow | undefined;
   s3: ToolRow | undefined;
   s5: ToolRow | undefined;
   s6: { row: ToolRow | undefined; timeoutMs: number; fast: number } | undefined;
@@ -105,6 +110,7 @@ function checkTargets(r: {
   const s3Rate = rate(r.s3);
   const s5Rate = rate(r.s5);
   const ratio = r.s1?.ratioToBaseline ?? null;
+  const refRatio = r.s1Reference?.ratioToBaseline ?? null;
   const checks: TargetCheck[] = [];
   checks.push({
     scenario: 'S1',
@@ -112,8 +118,18 @@ function checkTargets(r: {
     measured:
       ratio === null
         ? 'no pairwise ratio (a run failed or curl is missing)'
-        : `${fmt.ratio(ratio)} (${fmt.int(s1Rate ?? 0)} URLs/s)`,
+        : `${fmt.ratio(ratio)} (${fmt.int(s1Rate ?? 0)} URLs/s)` +
+          (refRatio === null ? '' : `; the bare undici dispatch loop: ${fmt.ratio(refRatio)}`),
     met: ratio === null ? null : ratio >= 1.5,
+  });
+  const cpu = r.s1?.cpuPer1kMs ?? null;
+  const curlCpu = r.s1Curl?.cpuPer1kMs ?? null;
+  checks.push({
+    scenario: 'S1',
+    target: "parfetch CPU per URL below curl --parallel's",
+    measured:
+      cpu === null || curlCpu === null ? '—' : `${cpu.toFixed(1)} vs ${curlCpu.toFixed(1)} CPU ms per 1,000 URLs`,
+    met: cpu === null || curlCpu === null ? null : cpu < curlCpu,
   });
   checks.push({
     scenario: 'S1',
@@ -125,7 +141,13 @@ function checkTargets(r: {
   checks.push({
     scenario: 'S2',
     target: 'parfetch wall ≤ 1.08 s',
-    measured: s2Wall === null ? '—' : fmt.sec(s2Wall),
+    measured:
+      s2Wall === null
+        ? '—'
+        : fmt.sec(s2Wall) +
+          (r.s2Reference?.wallMedianMs == null
+            ? ''
+            : `; the bare undici dispatch loop: ${fmt.sec(r.s2Reference.wallMedianMs)}`),
     met: s2Wall === null ? null : s2Wall <= 1080,
   });
   checks.push({
@@ -221,6 +243,7 @@ async function main(): Promise<number> {
   const python = pythonRequestsTool(tmp);
   const peers: Peers = {
     parfetch,
+    undiciLoop: undiciLoopTool(),
     curl: curlParallelTool(),
     xargsCurl: xargsCurlTool,
     python,
@@ -239,7 +262,10 @@ async function main(): Promise<number> {
   const scenarios: ScenarioResult[] = [];
   const results: Parameters<typeof checkTargets>[0] = {
     s1: undefined,
+    s1Reference: undefined,
+    s1Curl: undefined,
     s2: undefined,
+    s2Reference: undefined,
     s3: undefined,
     s5: undefined,
     s6: undefined,
@@ -270,12 +296,15 @@ async function main(): Promise<number> {
   await attempt('S1', async () => {
     const r = await s1(ctx, peers, okPort);
     results.s1 = r.parfetch;
+    results.s1Reference = r.reference;
+    results.s1Curl = r.curl;
     scenarios.push(r.result);
   });
   section(`S2: ${DELAY_MS} ms server`);
   await attempt('S2', async () => {
     const r = await s2(ctx, peers, delayPort, DELAY_MS);
     results.s2 = r.parfetch;
+    results.s2Reference = r.reference;
     scenarios.push(r.result);
   });
   section('S3: long list through stdin');

@@ -5,7 +5,17 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { median, runTimed } from './measure.js';
-import { CURL_ID, PARFETCH_BIN, ROOT, eachLine, writeLines, type Invocation, type Job, type Tool } from './peers.js';
+import {
+  CURL_ID,
+  PARFETCH_BIN,
+  ROOT,
+  UNDICI_LOOP_ID,
+  eachLine,
+  writeLines,
+  type Invocation,
+  type Job,
+  type Tool,
+} from './peers.js';
 import {
   consoleTable,
   fmt,
@@ -157,11 +167,21 @@ function parfetchOk(rows: readonly ToolRow[]): boolean {
 
 export interface Peers {
   parfetch: Tool;
+  /** The reference loop over parfetch's own HTTP client: the floor of the approach. */
+  undiciLoop: Tool;
   curl: Tool | null;
   xargsCurl: (perProcess: number) => Tool | null;
   python: Tool | null;
   wget2: Tool | null;
   aria2: Tool | null;
+}
+
+/** A scenario's tables, and the rows the targets are checked against. */
+export interface ScenarioRows {
+  result: ScenarioResult;
+  parfetch: ToolRow | undefined;
+  reference: ToolRow | undefined;
+  curl: ToolRow | undefined;
 }
 
 function present(entries: Array<Entry | null>): Entry[] {
@@ -174,16 +194,13 @@ function entry(tool: Tool | null, count: number): Entry | null {
 
 // ---- S1: many tiny 200s from nginx.
 
-export async function s1(
-  ctx: Context,
-  peers: Peers,
-  port: number,
-): Promise<{ result: ScenarioResult; parfetch: ToolRow | undefined }> {
+export async function s1(ctx: Context, peers: Peers, port: number): Promise<ScenarioRows> {
   const big = ctx.quick ? 20_000 : 50_000;
   const slow = ctx.quick ? 2_000 : 5_000;
   const slowest = ctx.quick ? 1_000 : 2_000;
   const entries = present([
     entry(peers.parfetch, big),
+    entry(peers.undiciLoop, big),
     entry(peers.curl, big),
     entry(peers.wget2, big),
     entry(peers.xargsCurl(50), slow),
@@ -193,6 +210,8 @@ export async function s1(
   const { rows } = await runMatrix(ctx, 'S1', entries, 64, (i) => loopbackUrl(port, `/i/${i}`));
   return {
     parfetch: rows.find((r) => r.toolId === 'parfetch'),
+    reference: rows.find((r) => r.toolId === UNDICI_LOOP_ID),
+    curl: rows.find((r) => r.toolId === CURL_ID),
     result: {
       id: 'S1',
       title: 'many tiny 200s',
@@ -206,23 +225,26 @@ export async function s1(
 
 // ---- S2: latency-bound: every answer takes 50 ms.
 
-export async function s2(
-  ctx: Context,
-  peers: Peers,
-  port: number,
-  delayMs: number,
-): Promise<{ result: ScenarioResult; parfetch: ToolRow | undefined }> {
+export async function s2(ctx: Context, peers: Peers, port: number, delayMs: number): Promise<ScenarioRows> {
   const count = 2_000;
   const concurrency = 100;
   // The slow peers take 2–6 s a run here; quick mode leaves them out.
   const slow = ctx.quick
     ? []
     : [entry(peers.xargsCurl(count / concurrency), count), entry(peers.python, count), entry(peers.aria2, count)];
-  const entries = present([entry(peers.parfetch, count), entry(peers.curl, count), entry(peers.wget2, count), ...slow]);
+  const entries = present([
+    entry(peers.parfetch, count),
+    entry(peers.undiciLoop, count),
+    entry(peers.curl, count),
+    entry(peers.wget2, count),
+    ...slow,
+  ]);
   const { rows } = await runMatrix(ctx, 'S2', entries, concurrency, (i) => loopbackUrl(port, `/d/${i}`));
   const ideal = (count / concurrency) * delayMs;
   return {
     parfetch: rows.find((r) => r.toolId === 'parfetch'),
+    reference: rows.find((r) => r.toolId === UNDICI_LOOP_ID),
+    curl: rows.find((r) => r.toolId === CURL_ID),
     result: {
       id: 'S2',
       title: `${delayMs} ms server, concurrency ${concurrency}`,
@@ -344,11 +366,7 @@ export async function s4(ctx: Context, port: number, version: string): Promise<S
 
 // ---- S5: many origins.
 
-export async function s5(
-  ctx: Context,
-  peers: Peers,
-  ports: readonly number[],
-): Promise<{ result: ScenarioResult; parfetch: ToolRow | undefined }> {
+export async function s5(ctx: Context, peers: Peers, ports: readonly number[]): Promise<ScenarioRows> {
   const count = 5_000;
   const urlAt = (i: number): string => loopbackUrl(ports[i % ports.length] as number, `/p/${i}`);
   // Control: the same number of URLs on one origin, to tell start-up cost from per-origin cost.
@@ -360,6 +378,7 @@ export async function s5(
   const entries = present([
     entry(peers.parfetch, count),
     oneOrigin,
+    entry(peers.undiciLoop, count),
     entry(peers.curl, count),
     entry(peers.wget2, count),
     entry(peers.xargsCurl(50), count),
@@ -367,6 +386,8 @@ export async function s5(
   const { rows } = await runMatrix(ctx, 'S5', entries, 64, urlAt);
   return {
     parfetch: rows.find((r) => r.toolId === 'parfetch'),
+    reference: rows.find((r) => r.toolId === UNDICI_LOOP_ID),
+    curl: rows.find((r) => r.toolId === CURL_ID),
     result: {
       id: 'S5',
       title: `${ports.length} origins`,

@@ -10,7 +10,7 @@ import type { Dispatcher } from 'undici';
 
 setFlagsFromString('--liftoff-only');
 const { loadAgent } = await import('../src/agent.js');
-const Agent = await loadAgent();
+const Agent = loadAgent();
 
 const [file, workersText] = process.argv.slice(2);
 const urls = readFileSync(file ?? '', 'utf8')

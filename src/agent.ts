@@ -2,19 +2,25 @@
 // (HTTP_PROXY, HTTPS_PROXY, NO_PROXY). Without a proxy the Agent is loaded on its own: undici's
 // index also loads fetch, WebSocket, caches and mocks, which parfetch never uses (23 ms instead
 // of 70 ms). Proxies need the whole package: tunnels use the `connect` API it installs.
-// Both are loaded with import() of a literal path, so the CLI bundle can include the Agent's
-// files and leave the whole package to be loaded only when a proxy is used.
 
-import type { Agent, Dispatcher, EnvHttpProxyAgent } from 'undici';
+import { createRequire } from 'node:module';
+import type { Agent, Dispatcher, EnvHttpProxyAgent, ProxyAgent } from 'undici';
+
+const require = createRequire(import.meta.url);
+
+type Undici = typeof import('undici');
 
 /** undici's Agent from its own file, or from the whole package if a future undici moves it. */
-export async function loadAgent(): Promise<typeof Agent> {
+export function loadAgent(): typeof Agent {
   try {
-    return (await import('undici/lib/dispatcher/agent.js')).default;
+    return require('undici/lib/dispatcher/agent.js') as typeof Agent;
   } catch {
-    return (await import('undici')).Agent;
+    return (require('undici') as Undici).Agent;
   }
 }
+
+const loadProxyAgent = (): typeof ProxyAgent => (require('undici') as Undici).ProxyAgent;
+const loadEnvProxyAgent = (): typeof EnvHttpProxyAgent => (require('undici') as Undici).EnvHttpProxyAgent;
 
 export interface DispatcherSettings {
   /** Connections per origin. */
@@ -32,13 +38,7 @@ export function envProxy(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env['HTTP_PROXY'] || env['http_proxy'] || env['HTTPS_PROXY'] || env['https_proxy']);
 }
 
-export async function createDispatcher({
-  connections,
-  connectTimeout,
-  tls,
-  proxy,
-  env,
-}: DispatcherSettings): Promise<Dispatcher> {
+export function createDispatcher({ connections, connectTimeout, tls, proxy, env }: DispatcherSettings): Dispatcher {
   const common = {
     connections,
     pipelining: 1,
@@ -49,11 +49,11 @@ export async function createDispatcher({
     maxHeaderSize: 64 * 1024,
   };
   if (proxy !== undefined) {
-    const { ProxyAgent: Proxy } = await import('undici');
+    const Proxy = loadProxyAgent();
     return new Proxy({ ...common, uri: proxy, requestTls: tls, proxyTls: { timeout: connectTimeout } });
   }
   if (envProxy(env)) {
-    const { EnvHttpProxyAgent: EnvProxy } = await import('undici');
+    const EnvProxy = loadEnvProxyAgent();
     return new EnvProxy({
       ...common,
       connect: tls,
@@ -63,6 +63,6 @@ export async function createDispatcher({
       noProxy: env['no_proxy'] ?? env['NO_PROXY'],
     } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
   }
-  const Plain = await loadAgent();
+  const Plain = loadAgent();
   return new Plain({ ...common, connect: tls });
 }

@@ -33,8 +33,8 @@ export interface Fetcher {
   close(): Promise<void>;
 }
 
-export async function createFetcher(options: ResolvedOptions): Promise<Fetcher> {
-  const agent = await createDispatcher({
+export function createFetcher(options: ResolvedOptions): Fetcher {
+  const agent = createDispatcher({
     connections: options.concurrency,
     connectTimeout: options.connectTimeout,
     tls: {

@@ -48,7 +48,7 @@ export function parfetchBatches(entries: Entries, options: Options = {}): AsyncG
 }
 
 async function* run(entries: Entries, options: ResolvedOptions): AsyncGenerator<Result[], void, undefined> {
-  const fetcher = await createFetcher(options);
+  const fetcher = createFetcher(options);
   const { signal, onEntry, onSettled } = options;
   const stop = (): void => fetcher.abortAll('EABORTED');
   if (signal?.aborted) stop();

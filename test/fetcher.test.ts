@@ -259,6 +259,6 @@ describe('undici loading', () => {
   it('loads the same Agent class that undici exports, without the rest of undici', async () => {
     const { loadAgent } = await import('../src/agent.js');
     const undici = await import('undici');
-    assert.equal(await loadAgent(), undici.Agent);
+    assert.equal(loadAgent(), undici.Agent);
   });
 });

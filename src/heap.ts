@@ -4,6 +4,10 @@
 // in flight (1.285 s, 74 MB). Stopped at 4 MB: 1.172 s, 72 MB. V8 reads the size limits only at
 // start-up but the growth factor at each growth, so growth is off during start-up (compiling
 // modules allocates in bursts), on once results flow, and off again at the cap.
+// The old generation: after each full collection V8 lets it grow by a factor it picks from its
+// own speed (1.1× to 4×), and on a long run promoted garbage (entries waiting in their chunk,
+// records waiting for their turn) rides that up: 1,000,000 URLs through stdin peaked at
+// 92–97 MB. Growing by 20 % each time: 75 MB, in the same time (16.0 s against 16.2 s).
 // This process only: library users keep their own settings.
 
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
@@ -32,4 +36,9 @@ export function checkYoungGeneration(): void {
     setFlagsFromString('--semi-space-growth-factor=1');
     cap = 0;
   }
+}
+
+/** Lets the old generation grow by 20 % after each full collection, not by up to 4×. */
+export function tightenOldGeneration(): void {
+  setFlagsFromString('--heap-growing-percent=20');
 }

@@ -348,7 +348,7 @@ async function main(): Promise<number> {
       .replace('T', ' ')
       .replace(/\.\d+Z$/, ' UTC'),
     command: quick ? 'npm run bench -- --quick' : 'npm run bench',
-    machine: machineInfo(okServer.label, [parfetch, peers.curl, peers.wget2, peers.aria2, python]),
+    machine: machineInfo(okServer.label, [parfetch, peers.undiciLoop, peers.curl, peers.wget2, peers.aria2, python]),
     targets,
     scenarios,
     method: [

@@ -184,6 +184,15 @@ export interface ScenarioRows {
   curl: ToolRow | undefined;
 }
 
+/** The rows of a scenario's table that its targets are checked against. */
+function keyRows(rows: readonly ToolRow[]): Omit<ScenarioRows, 'result'> {
+  return {
+    parfetch: rows.find((r) => r.toolId === 'parfetch'),
+    reference: rows.find((r) => r.toolId === UNDICI_LOOP_ID),
+    curl: rows.find((r) => r.toolId === CURL_ID),
+  };
+}
+
 function present(entries: Array<Entry | null>): Entry[] {
   return entries.filter((e): e is Entry => e !== null);
 }
@@ -209,9 +218,7 @@ export async function s1(ctx: Context, peers: Peers, port: number): Promise<Scen
   ]);
   const { rows } = await runMatrix(ctx, 'S1', entries, 64, (i) => loopbackUrl(port, `/i/${i}`));
   return {
-    parfetch: rows.find((r) => r.toolId === 'parfetch'),
-    reference: rows.find((r) => r.toolId === UNDICI_LOOP_ID),
-    curl: rows.find((r) => r.toolId === CURL_ID),
+    ...keyRows(rows),
     result: {
       id: 'S1',
       title: 'many tiny 200s',
@@ -242,9 +249,7 @@ export async function s2(ctx: Context, peers: Peers, port: number, delayMs: numb
   const { rows } = await runMatrix(ctx, 'S2', entries, concurrency, (i) => loopbackUrl(port, `/d/${i}`));
   const ideal = (count / concurrency) * delayMs;
   return {
-    parfetch: rows.find((r) => r.toolId === 'parfetch'),
-    reference: rows.find((r) => r.toolId === UNDICI_LOOP_ID),
-    curl: rows.find((r) => r.toolId === CURL_ID),
+    ...keyRows(rows),
     result: {
       id: 'S2',
       title: `${delayMs} ms server, concurrency ${concurrency}`,
@@ -385,9 +390,7 @@ export async function s5(ctx: Context, peers: Peers, ports: readonly number[]): 
   ]);
   const { rows } = await runMatrix(ctx, 'S5', entries, 64, urlAt);
   return {
-    parfetch: rows.find((r) => r.toolId === 'parfetch'),
-    reference: rows.find((r) => r.toolId === UNDICI_LOOP_ID),
-    curl: rows.find((r) => r.toolId === CURL_ID),
+    ...keyRows(rows),
     result: {
       id: 'S5',
       title: `${ports.length} origins`,

@@ -9,8 +9,8 @@ import { setFlagsFromString } from 'node:v8';
 import type { Dispatcher } from 'undici';
 
 setFlagsFromString('--liftoff-only');
-const { loadAgent } = await import('../src/agent.js');
-const Agent = loadAgent();
+const { createDispatcher } = await import('../src/agent.js');
+const { DEFAULTS } = await import('../src/options.js');
 
 const [file, workersText] = process.argv.slice(2);
 const urls = readFileSync(file ?? '', 'utf8')
@@ -18,7 +18,13 @@ const urls = readFileSync(file ?? '', 'utf8')
   .filter((line) => line !== '');
 const workers = Number(workersText ?? '64');
 const statuses = new Array<string>(urls.length);
-const agent = new Agent({ connections: workers, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+// parfetch's own dispatcher, as its fetcher builds it with the default options and no proxy.
+const agent = createDispatcher({
+  connections: workers,
+  connectTimeout: DEFAULTS.timeout,
+  tls: { rejectUnauthorized: true },
+  env: {},
+});
 let next = 0;
 let done = 0;
 

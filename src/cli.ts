@@ -3,7 +3,6 @@
 
 import { createWriteStream, openSync, readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
-import { capYoungGeneration, checkYoungGeneration, tightenOldGeneration } from './heap.js';
 import type { Readable, Writable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
@@ -19,6 +18,7 @@ import {
   type Options,
   type Rate,
 } from './options.js';
+import { capYoungGeneration, checkYoungGeneration, tightenOldGeneration } from './heap.js';
 import { checkSources, classifySources, readEntries } from './input.js';
 import type { AcceptList, Entry } from './result.js';
 import { FORMATS, type Format } from './report/reporter.js';

@@ -70,7 +70,7 @@ Examples:
   parfetch urls.txt                          fetch every URL in a file, one per line
   parfetch https://a.example https://b.example
   grep -o 'https://[^ ]*' notes.md | parfetch -c 100 -f jsonl | jq 'select(.ok|not)'
-  parfetch -c 20 --accept 200-299,301 health.txt || echo "service unhealthy"
+  parfetch -c 20 --no-follow --accept 200-299,301 health.txt || echo "service unhealthy"
 
 Input: URLs given as arguments, files of URLs (one per line; blank lines and # comments
 skipped), or "-" for stdin; with no source, stdin is read when it is not a terminal.
@@ -104,7 +104,7 @@ export function buildProgram(): Command {
     .argument('[source...]', 'URLs (http:// or https://), files of URLs, or - for stdin')
     .option('-c, --concurrency <n>', 'requests in flight at once', arg(wholeNumber(1)), DEFAULTS.concurrency)
     .addOption(
-      new Option('-t, --timeout <duration>', 'time limit per request: connect, headers and body (500ms, 10s, 1m)')
+      new Option('-t, --timeout <duration>', 'time limit per request: connect, headers and body (10 = 10s; 500ms, 1m)')
         .argParser(arg(parseDuration))
         .default(DEFAULTS.timeout, '10s'),
     )
@@ -170,15 +170,25 @@ export function buildProgram(): Command {
 }
 
 /** The PEM text of a --cacert file. */
-function readCa(path: string): string {
+async function readCa(path: string): Promise<string> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new UsageError(`cannot read "${path}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`"${path}" holds no PEM certificate`);
-  return text;
+  // A file with no certificate that parses would make every HTTPS URL fail as untrusted.
+  const { X509Certificate } = await import('node:crypto');
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g) ?? [];
+  const valid = blocks.filter((block) => {
+    try {
+      return new X509Certificate(block).raw.length > 0;
+    } catch {
+      return false;
+    }
+  });
+  if (valid.length === 0) throw new UsageError(`"${path}" holds no valid PEM certificate`);
+  return valid.join('\n');
 }
 
 /** The accept list as a person writes it: `200-299,301`. */
@@ -248,7 +258,7 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO): Promise<number
     rate: flags.rate,
     deadline: flags.deadline,
     proxy: flags.proxy,
-    ca: flags.cacert === undefined ? undefined : [readCa(flags.cacert)],
+    ca: flags.cacert === undefined ? undefined : [await readCa(flags.cacert)],
     env: io.env,
     shard: flags.shard === undefined ? undefined : parseShard(flags.shard, io.env),
   };

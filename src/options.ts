@@ -103,6 +103,39 @@ export const DEFAULTS = {
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/** Headers the HTTP client sets itself and refuses from the caller. */
+const CLIENT_HEADERS = new Set(['transfer-encoding', 'keep-alive', 'upgrade', 'expect']);
+/** What a header value may hold: tab, visible ASCII, space and Latin-1 (RFC 9110 field-vchar, obs-text). */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * Refuses at the start what undici would refuse on every request: a name that is not a token,
+ * a value with a line break, a control character or a character beyond Latin-1, and headers
+ * that belong to the connection.
+ */
+function checkHeader(name: string, value: string): void {
+  const lower = name.toLowerCase();
+  if (!TOKEN.test(name)) throw new UsageError(`header name "${printableText(name)}" is not valid`);
+  if (!FIELD_VALUE.test(value)) {
+    throw new UsageError(
+      `header "${name}" has a line break, a control character or a character beyond Latin-1 in its value`,
+    );
+  }
+  if (CLIENT_HEADERS.has(lower)) throw new UsageError(`header "${name}" is set by the HTTP client and cannot be sent`);
+  if (lower === 'content-length' && !/^\d+$/.test(value)) {
+    throw new UsageError(`header "${name}" must be a whole number of bytes`);
+  }
+  if (lower === 'connection' && !value.split(',').every((token) => TOKEN.test(token.trim()))) {
+    throw new UsageError(`header "${name}" must be a list of tokens such as close`);
+  }
+}
+
+/** Control characters shown as `\xNN` in a message. */
+function printableText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Fills in defaults and checks every field once, throwing `UsageError` with a precise message. */
 export function resolveOptions(options: Options = {}): ResolvedOptions {
   const concurrency = options.concurrency ?? DEFAULTS.concurrency;
@@ -123,10 +156,11 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
   }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) {
-    if (!TOKEN.test(name)) throw new UsageError(`header name "${name}" is not valid`);
-    if (/[\r\n\0]/.test(value)) throw new UsageError(`header "${name}" has a line break or NUL in its value`);
+    checkHeader(name, value);
     headers[name.toLowerCase()] = value;
   }
+  const userAgent = options.userAgent ?? DEFAULTS.userAgent;
+  checkHeader('User-Agent', userAgent);
   const window = options.window ?? Math.max(1024, concurrency * 16);
   const retries = options.retries ?? DEFAULTS.retries;
   if (!Number.isInteger(retries) || retries < 0) {
@@ -175,7 +209,7 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     timeout,
     method,
     headers,
-    userAgent: options.userAgent ?? DEFAULTS.userAgent,
+    userAgent,
     followRedirects: options.followRedirects ?? DEFAULTS.followRedirects,
     maxRedirects,
     insecure: options.insecure ?? DEFAULTS.insecure,
@@ -202,12 +236,15 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** Parses `500ms`, `10s`, `1m`, `1h` or a plain number of milliseconds. */
+/**
+ * Parses `500ms`, `10s`, `1m`, `1h`, or a plain number of seconds (as `curl -m`, `wget -T` and
+ * `lychee -t` read it), into milliseconds.
+ */
 export function parseDuration(text: string): number {
   const match = DURATION.exec(text.trim());
-  const ms = match ? Number(match[1]) * (UNIT_MS[match[2] ?? 'ms'] ?? 1) : Number.NaN;
+  const ms = match ? Number(match[1]) * (UNIT_MS[match[2] ?? 's'] ?? 1000) : Number.NaN;
   if (!(ms > 0) || !Number.isFinite(ms)) {
-    throw new UsageError(`"${text}" is not a duration: use e.g. 500ms, 10s, 1m, or a number of milliseconds`);
+    throw new UsageError(`"${text}" is not a duration: use e.g. 500ms, 10s, 1m, or a number of seconds`);
   }
   return ms;
 }

@@ -269,7 +269,7 @@ describe('exit codes', () => {
     await closed.close();
     for (const [args, error] of [
       [['-t', '200ms', `${server.base}/hang`], 'ETIMEDOUT'],
-      [['-t', '300', `${server.base}/trickle`], 'ETIMEDOUT'],
+      [['-t', '0.3', `${server.base}/trickle`], 'ETIMEDOUT'],
       [[`${server.base}/loop`], 'ETOOMANYREDIRECTS'],
       [['--max-redirects', '1', `${server.base}/redirect/2`], 'ETOOMANYREDIRECTS'],
       [[`${closed.base}/`], 'ECONNREFUSED'],

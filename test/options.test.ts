@@ -4,13 +4,14 @@ import { UsageError, parseAcceptList, parseDuration, parseHeader, resolveOptions
 import { isAccepted } from '../src/result.js';
 
 describe('parseDuration', () => {
-  it('reads ms, s, m, h and plain milliseconds', () => {
+  it('reads ms, s, m, h and plain seconds', () => {
     assert.equal(parseDuration('500ms'), 500);
     assert.equal(parseDuration('10s'), 10_000);
     assert.equal(parseDuration('1.5s'), 1500);
     assert.equal(parseDuration('1m'), 60_000);
     assert.equal(parseDuration('2h'), 7_200_000);
-    assert.equal(parseDuration('250'), 250);
+    assert.equal(parseDuration('250'), 250_000);
+    assert.equal(parseDuration('0.5'), 500);
   });
 
   it('rejects words, zero and negative values with a usage error', () => {

@@ -112,6 +112,6 @@ describe('private certificate authorities', () => {
     assert.match(missing.stderr, /^parfetch: cannot read ".*self-signed.missing": ENOENT/);
     const notCert = await runCli(['--cacert', KEY, `${secureBase}/`]);
     assert.equal(notCert.code, 2);
-    assert.match(notCert.stderr, /holds no PEM certificate/);
+    assert.match(notCert.stderr, /holds no valid PEM certificate/);
   });
 });

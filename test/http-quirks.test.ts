@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { jsonLines, runCli, type CliRun } from './helpers/cli.js';
+import { cleanEnv, jsonLines, runCli, type CliRun } from './helpers/cli.js';
 
 interface Seen {
   /** 1 for the first connection the server accepted, 2 for the second... */
@@ -165,6 +165,78 @@ describe('responses that have no body whatever their Content-Length says', () =>
         ['/next', 2],
       ],
     );
+  });
+});
+
+describe('interim 1xx responses before the final one', () => {
+  it('an unsolicited 100 Continue before the final response gives the final status, with no retry', async () => {
+    // curl: 200.
+    const s = await startServer((socket) => socket.write(`HTTP/1.1 100 Continue\r\n\r\n${ok('ok')}`));
+    const { run, records } = await fetchAll(1, ['--retries', '0', `${s.base}/`]);
+    assert.equal(run.code, 0);
+    assert.deepEqual(
+      [records[0]?.['status'], records[0]?.['error'], records[0]?.['attempts'], records[0]?.['bytes']],
+      [200, null, 1, 2],
+    );
+  });
+
+  it('several interim responses (100 twice, 102, 103 with headers) and a final 404 give 404', async () => {
+    // curl: 404.
+    const interim =
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 100 Continue\r\nX-Note: again\r\n\r\n' +
+      'HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n';
+    const s = await startServer((socket) =>
+      socket.write(`${interim}HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n`),
+    );
+    const { records } = await fetchAll(1, ['--retries', '0', `${s.base}/`]);
+    assert.deepEqual([records[0]?.['status'], records[0]?.['error'], records[0]?.['attempts']], [404, null, 1]);
+  });
+
+  it('a 100 cut into pieces by the network is still read as one', async () => {
+    const pieces = ['HTTP/1.', '1 10', '0 Contin', 'ue\r\n\r', '\nHTTP/1.1 2', '00 OK\r\nContent-Length: 2\r\n\r\nok'];
+    const s = await startServer((socket) => {
+      const send = (i: number): void => {
+        if (i < pieces.length && !socket.destroyed) socket.write(pieces[i] ?? '', () => setTimeout(send, 15, i + 1));
+      };
+      send(0);
+    });
+    const { records } = await fetchAll(1, ['--retries', '0', `${s.base}/`]);
+    assert.deepEqual([records[0]?.['status'], records[0]?.['error'], records[0]?.['bytes']], [200, null, 2]);
+  });
+
+  it('a 100 before each response on a kept-alive connection: every request gets its final status on one connection', async () => {
+    const s = await startServer((socket, request) => socket.write(`HTTP/1.1 100 Continue\r\n\r\n${ok(request.path)}`));
+    const urls = ['/a', '/bb', '/ccc'].map((path) => `${s.base}${path}`);
+    const { records } = await fetchAll(3, ['-c', '1', '--retries', '0', ...urls]);
+    assert.deepEqual(
+      records.map((r) => [r['status'], r['bytes']]),
+      [
+        [200, 2],
+        [200, 3],
+        [200, 4],
+      ],
+    );
+    assert.deepEqual(
+      s.seen.map((r) => r.connection),
+      [1, 1, 1],
+    );
+  });
+
+  it('a 100 is skipped too when a proxy is set but NO_PROXY sends the request direct', async () => {
+    const s = await startServer((socket) => socket.write(`HTTP/1.1 100 Continue\r\n\r\n${ok('ok')}`));
+    const run = await runCli(['-f', 'jsonl', '-q', '--retries', '0', `${s.base}/`], {
+      env: cleanEnv({ HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' }),
+    });
+    assert.equal(run.stderr, '');
+    const [r] = jsonLines(run.stdout);
+    assert.deepEqual([r?.['status'], r?.['error']], [200, null]);
+  });
+
+  it('a body that happens to start like a 100 is counted as body', async () => {
+    const body = 'HTTP/1.1 100 Continue\r\n\r\n';
+    const s = await startServer((socket) => socket.write(ok(body)));
+    const { records } = await fetchAll(1, ['--retries', '0', `${s.base}/`]);
+    assert.deepEqual([records[0]?.['status'], records[0]?.['bytes']], [200, body.length]);
   });
 });
 

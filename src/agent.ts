@@ -4,7 +4,8 @@
 // of 70 ms). Proxies need the whole package: tunnels use the `connect` API it installs.
 
 import { createRequire } from 'node:module';
-import type { Agent, Dispatcher, EnvHttpProxyAgent, ProxyAgent } from 'undici';
+import type { Agent, buildConnector, Dispatcher, EnvHttpProxyAgent, ProxyAgent } from 'undici';
+import { dropContinue } from './interim.js';
 
 const require = createRequire(import.meta.url);
 
@@ -16,6 +17,15 @@ export function loadAgent(): typeof Agent {
     return require('undici/lib/dispatcher/agent.js') as typeof Agent;
   } catch {
     return (require('undici') as Undici).Agent;
+  }
+}
+
+/** undici's connector factory, from its own file (already loaded by the Agent) or the package. */
+function loadConnector(): typeof buildConnector {
+  try {
+    return require('undici/lib/core/connect.js') as typeof buildConnector;
+  } catch {
+    return (require('undici') as Undici).buildConnector;
   }
 }
 
@@ -52,11 +62,14 @@ export function createDispatcher({ connections, connectTimeout, tls, proxy, env 
     const Proxy = loadProxyAgent();
     return new Proxy({ ...common, uri: proxy, requestTls: tls, proxyTls: { timeout: connectTimeout } });
   }
+  // parfetch's own connector for direct connections (see interim.ts); undici applies
+  // connectTimeout only to a connector it builds itself, so it goes in here.
+  const direct = (): buildConnector.connector => dropContinue(loadConnector()({ ...tls, timeout: connectTimeout }));
   if (envProxy(env)) {
     const EnvProxy = loadEnvProxyAgent();
     return new EnvProxy({
       ...common,
-      connect: tls,
+      connect: direct(),
       requestTls: tls,
       httpProxy: env['http_proxy'] || env['HTTP_PROXY'] || undefined,
       httpsProxy: env['https_proxy'] || env['HTTPS_PROXY'] || undefined,
@@ -64,5 +77,5 @@ export function createDispatcher({ connections, connectTimeout, tls, proxy, env 
     } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
   }
   const Plain = loadAgent();
-  return new Plain({ ...common, connect: tls });
+  return new Plain({ ...common, connect: direct() });
 }

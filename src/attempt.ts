@@ -45,13 +45,20 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null): boolean {
     if (statusCode < 200 && statusCode >= 100) return true;
+    // undici passes a status line of `000` or `099` on and then fails an assertion: not HTTP.
+    if (statusCode < 100) {
+      this.expire('EPROTO');
+      return false;
+    }
     this.status = statusCode;
     const redirect = REDIRECTS.has(statusCode);
     if ((redirect || statusCode === 429 || statusCode === 503) && rawHeaders) {
       for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
         const name = rawHeaders[i]?.toString().toLowerCase();
-        if (redirect && name === 'location') this.location = rawHeaders[i + 1]?.toString('latin1');
-        else if (!redirect && name === 'retry-after') this.retryAfter = rawHeaders[i + 1]?.toString('latin1');
+        const value = rawHeaders[i + 1];
+        if (value === undefined) continue;
+        if (redirect && name === 'location') this.location = locationText(value);
+        else if (!redirect && name === 'retry-after') this.retryAfter = value.toString('latin1');
       }
     }
     return true;
@@ -67,6 +74,14 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable {
   }
 
   onError(error: Error): void {
+    // A 204 or 304 has no body whatever its Content-Length says (RFC 9110 8.6); the parser knows
+    // that and ends the message after the headers, but undici then compares the length and fails
+    // it. The response was whole by then, and undici closes the connection, so none is reused.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' && (this.status === 204 || this.status === 304)) {
+      this.settle(null);
+      return;
+    }
     this.settle(errorCode(error));
   }
 
@@ -83,6 +98,29 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable {
     this.list.remove(this);
     this.done({ status: this.status, location: this.location, retryAfter: this.retryAfter, bytes: this.bytes, error });
   }
+}
+
+/**
+ * A Location value as URL text. Bytes outside ASCII are percent-encoded one by one, as curl
+ * does: UTF-8 (`/caf€`) comes out as the UTF-8 a browser would send (`/caf%E2%82%AC`), and bytes
+ * that are not UTF-8 stay the bytes the server sent. Spaces and tabs around it are not part of it,
+ * and an empty value is no Location at all (undefined), so the 3xx is reported as it is.
+ */
+export function locationText(value: Buffer | string): string | undefined {
+  let text = '';
+  if (typeof value === 'string') text = value;
+  else {
+    let from = 0;
+    for (let i = 0; i < value.length; i += 1) {
+      const byte = value[i] ?? 0;
+      if (byte < 0x80) continue;
+      text += `${value.toString('latin1', from, i)}%${byte.toString(16).toUpperCase()}`;
+      from = i + 1;
+    }
+    text += value.toString('latin1', from);
+  }
+  text = text.replace(/^[ \t]+|[ \t]+$/g, '');
+  return text === '' ? undefined : text;
 }
 
 const CERT_CODES: Record<string, ErrorCode> = {

@@ -1,5 +1,5 @@
 // The tools under test (parfetch and its peers): how each is invoked, and how its output proves every URL got a 200
-// (S6 builds its own parfetch invocation and check in scenarios.ts on top of `eachLine` and `PARFETCH_BIN`).
+// (S6 builds its own parfetch invocation and check in scenarios/stalled-head.ts on top of `eachLine` and `PARFETCH_BIN`).
 
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

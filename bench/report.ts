@@ -1,4 +1,4 @@
-// Turns run records into per-tool rows, checks the targets, and renders the console tables and bench/RESULTS.md.
+// Turns run records into per-tool rows, and renders the console tables and bench/RESULTS.md (with the targets' checks).
 
 import { median, type Usage } from './measure.js';
 import type { Verification } from './peers.js';

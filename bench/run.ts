@@ -1,5 +1,6 @@
 // Benchmark entry point (`npm run bench [-- --quick]`): starts loopback servers (the "200 ok" one, the 50 ms one and S6's
-// never-answering one), runs S1–S6, checks targets, stops every server by PID, writes bench/RESULTS.md.
+// never-answering one), runs the scenarios of bench/scenarios/ (S1–S6) in order, checks each one's targets, stops
+// every server by PID, writes bench/RESULTS.md.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release, tmpdir, totalmem } from 'node:os';
@@ -24,8 +25,14 @@ import {
   xargsCurlTool,
   type Tool,
 } from './peers.js';
-import { fmt, renderMarkdown, type ScenarioResult, type TargetCheck, type ToolRow } from './report.js';
-import { s1, s2, s3, s4, s5, s6, type Context, type Peers } from './scenarios.js';
+import { fmt, renderMarkdown, type ScenarioResult, type TargetCheck } from './report.js';
+import { Figures, type Context, type Peers, type Scenario, type Setup } from './scenario.js';
+import { manyOrigins } from './scenarios/many-origins.js';
+import { manyTiny } from './scenarios/many-tiny.js';
+import { slowServer } from './scenarios/slow-server.js';
+import { stalledHead } from './scenarios/stalled-head.js';
+import { startup } from './scenarios/startup.js';
+import { stdinStream } from './scenarios/stdin-stream.js';
 import { freePorts, startDelayServer, startHangServer, startOkServer, type Server } from './servers.js';
 
 const USAGE = `Usage: npm run bench [-- --quick] [-- --keep-temp] [-- --no-nginx] [-- --no-gnu-time]
@@ -37,7 +44,9 @@ Writes bench/RESULTS.md. Exit 0 when every parfetch run was verified (targets ar
 
 const DELAY_MS = 50;
 const MANY_PORTS = 100;
-const MiB = 1024;
+
+/** In the order they run; RESULTS.md lists their sections and targets in this order. */
+const SCENARIOS: readonly Scenario<unknown>[] = [manyTiny, slowServer, stdinStream, startup, manyOrigins, stalledHead];
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -90,107 +99,6 @@ function machineInfo(server: string, tools: readonly (Tool | null)[]): Array<[st
     ],
     ['measured with', hasGnuTime() ? 'GNU time -v' : '/proc polling (GNU time not installed or --no-gnu-time)'],
   ];
-}
-
-function checkTargets(r: {
-  s1: ToolRow | undefined;
-  /** S1's and S2's reference loop and curl rows, for what the targets are set against. */
-  s1Reference: ToolRow | undefined;
-  s1Curl: ToolRow | undefined;
-  s2: ToolRow | undefined;
-  s2Reference: ToolRow | undefined;
-  s3: ToolRow | undefined;
-  s5: ToolRow | undefined;
-  s6: { row: ToolRow | undefined; timeoutMs: number; fast: number } | undefined;
-  versionMs: number | null;
-  nodeMs: number | null;
-}): TargetCheck[] {
-  const rate = (row: ToolRow | undefined): number | null => (row && row.okRuns === row.runs ? row.urlsPerSec : null);
-  const s1Rate = rate(r.s1);
-  const s3Rate = rate(r.s3);
-  const s5Rate = rate(r.s5);
-  const ratio = r.s1?.ratioToBaseline ?? null;
-  const refRatio = r.s1Reference?.ratioToBaseline ?? null;
-  const checks: TargetCheck[] = [];
-  checks.push({
-    scenario: 'S1',
-    target: 'parfetch ≥ 1.5× curl --parallel URLs/s',
-    measured:
-      ratio === null
-        ? 'no pairwise ratio (a run failed or curl is missing)'
-        : `${fmt.ratio(ratio)} (${fmt.int(s1Rate ?? 0)} URLs/s)` +
-          (refRatio === null ? '' : `; the bare undici dispatch loop: ${fmt.ratio(refRatio)}`),
-    met: ratio === null ? null : ratio >= 1.5,
-  });
-  const cpu = r.s1?.cpuPer1kMs ?? null;
-  const curlCpu = r.s1Curl?.cpuPer1kMs ?? null;
-  checks.push({
-    scenario: 'S1',
-    target: "parfetch CPU per URL below curl --parallel's",
-    measured:
-      cpu === null || curlCpu === null ? '—' : `${cpu.toFixed(1)} vs ${curlCpu.toFixed(1)} CPU ms per 1,000 URLs`,
-    met: cpu === null || curlCpu === null ? null : cpu < curlCpu,
-  });
-  checks.push({
-    scenario: 'S1',
-    target: 'parfetch peak RSS ≤ 80 MiB',
-    measured: r.s1?.rssMaxKiB == null ? '—' : fmt.mib(r.s1.rssMaxKiB),
-    met: r.s1?.rssMaxKiB == null ? null : r.s1.rssMaxKiB <= 80 * MiB,
-  });
-  const s2Wall = r.s2 && r.s2.okRuns === r.s2.runs ? r.s2.wallMedianMs : null;
-  checks.push({
-    scenario: 'S2',
-    target: 'parfetch wall ≤ 1.08 s',
-    measured:
-      s2Wall === null
-        ? '—'
-        : fmt.sec(s2Wall) +
-          (r.s2Reference?.wallMedianMs == null
-            ? ''
-            : `; the bare undici dispatch loop: ${fmt.sec(r.s2Reference.wallMedianMs)}`),
-    met: s2Wall === null ? null : s2Wall <= 1080,
-  });
-  checks.push({
-    scenario: 'S3',
-    target: 'parfetch peak RSS ≤ 100 MiB',
-    measured: r.s3?.rssMaxKiB == null ? '—' : fmt.mib(r.s3.rssMaxKiB),
-    met: r.s3?.rssMaxKiB == null ? null : r.s3.rssMaxKiB <= 100 * MiB,
-  });
-  checks.push({
-    scenario: 'S3',
-    target: 'URLs/s within 15% of S1 (≥ 0.85× S1)',
-    measured: s1Rate === null || s3Rate === null ? '—' : `${fmt.int(s3Rate)} URLs/s = ${fmt.ratio(s3Rate / s1Rate)} S1`,
-    met: s1Rate === null || s3Rate === null ? null : s3Rate >= 0.85 * s1Rate,
-  });
-  checks.push({
-    scenario: 'S4',
-    target: '`--version` ≤ 2× `node -e 0`',
-    measured:
-      r.versionMs === null || r.nodeMs === null
-        ? '—'
-        : `${fmt.ms(r.versionMs)} vs ${fmt.ms(r.nodeMs)} = ${fmt.ratio(r.versionMs / r.nodeMs)}`,
-    met: r.versionMs === null || r.nodeMs === null ? null : r.versionMs <= 2 * r.nodeMs,
-  });
-  checks.push({
-    scenario: 'S5',
-    target: 'URLs/s within 20% of S1 (≥ 0.8× S1)',
-    measured: s1Rate === null || s5Rate === null ? '—' : `${fmt.int(s5Rate)} URLs/s = ${fmt.ratio(s5Rate / s1Rate)} S1`,
-    met: s1Rate === null || s5Rate === null ? null : s5Rate >= 0.8 * s1Rate,
-  });
-  const s6Rss = r.s6?.row?.rssMaxKiB ?? null;
-  const s6Wall = r.s6?.row?.wallMedianMs ?? null;
-  const s6Timeout = r.s6?.timeoutMs ?? null;
-  const wallNote =
-    s6Wall === null || s6Timeout === null
-      ? ''
-      : `; wall ${fmt.sec(s6Wall)} vs timeout ${fmt.sec(s6Timeout)} (${fmt.ratio(s6Wall / s6Timeout)}; ≥ the timeout is expected)`;
-  checks.push({
-    scenario: 'S6',
-    target: `peak RSS ≤ 150 MiB while the first URL stalls for its whole timeout and ${r.s6 === undefined ? 'N' : fmt.int(r.s6.fast)} fast ones follow`,
-    measured: s6Rss === null ? '—' : `${fmt.mib(s6Rss)}${wallNote}`,
-    met: s6Rss === null ? null : s6Rss <= 150 * MiB,
-  });
-  return checks;
 }
 
 async function main(): Promise<number> {
@@ -259,30 +167,22 @@ async function main(): Promise<number> {
   const missing = optional.filter(([, tool]) => tool === null).map(([name]) => name);
   if (missing.length > 0) log(`not installed, skipped: ${missing.join(', ')} (see bench/README.md)`);
 
+  const setup: Setup = { peers, okPort, manyPorts, delayPort, delayMs: DELAY_MS, hangPort };
+  const figures = new Figures();
   const scenarios: ScenarioResult[] = [];
-  const results: Parameters<typeof checkTargets>[0] = {
-    s1: undefined,
-    s1Reference: undefined,
-    s1Curl: undefined,
-    s2: undefined,
-    s2Reference: undefined,
-    s3: undefined,
-    s5: undefined,
-    s6: undefined,
-    versionMs: null,
-    nodeMs: null,
-  };
-  const section = (title: string): void => log(`\n== ${title} (${fmt.sec(performance.now() - started)} in)`);
   let crashed = false;
-  const attempt = async (id: string, body: () => Promise<void>): Promise<void> => {
+  for (const scenario of SCENARIOS) {
+    log(`\n== ${scenario.id}: ${scenario.heading(setup)} (${fmt.sec(performance.now() - started)} in)`);
     try {
-      await body();
+      const outcome = await scenario.run(ctx, setup);
+      figures.set(scenario, outcome.figures);
+      scenarios.push(outcome.result);
     } catch (error) {
       crashed = true;
       const message = error instanceof Error ? error.message : String(error);
-      log(`${id} crashed: ${message}`);
+      log(`${scenario.id} crashed: ${message}`);
       scenarios.push({
-        id,
+        id: scenario.id,
         title: 'did not complete',
         description: `The scenario stopped with an error: ${message}`,
         table: { headers: [], rows: [] },
@@ -290,52 +190,17 @@ async function main(): Promise<number> {
         parfetchOk: false,
       });
     }
-  };
-
-  section('S1: many tiny 200s');
-  await attempt('S1', async () => {
-    const r = await s1(ctx, peers, okPort);
-    results.s1 = r.parfetch;
-    results.s1Reference = r.reference;
-    results.s1Curl = r.curl;
-    scenarios.push(r.result);
-  });
-  section(`S2: ${DELAY_MS} ms server`);
-  await attempt('S2', async () => {
-    const r = await s2(ctx, peers, delayPort, DELAY_MS);
-    results.s2 = r.parfetch;
-    results.s2Reference = r.reference;
-    scenarios.push(r.result);
-  });
-  section('S3: long list through stdin');
-  await attempt('S3', async () => {
-    const r = await s3(ctx, peers, okPort);
-    results.s3 = r.parfetch;
-    scenarios.push(r.result);
-  });
-  section('S4: start-up');
-  await attempt('S4', async () => {
-    const r = await s4(ctx, okPort, parfetch.version.replace(/^parfetch /, ''));
-    results.versionMs = r.versionMs;
-    results.nodeMs = r.nodeMs;
-    scenarios.push(r.result);
-  });
-  section(`S5: ${MANY_PORTS} origins`);
-  await attempt('S5', async () => {
-    const r = await s5(ctx, peers, manyPorts);
-    results.s5 = r.parfetch;
-    scenarios.push(r.result);
-  });
-  section('S6: stalled head');
-  await attempt('S6', async () => {
-    const r = await s6(ctx, parfetch, okPort, hangPort);
-    results.s6 = { row: r.parfetch, timeoutMs: r.timeoutMs, fast: r.fast };
-    scenarios.push(r.result);
-  });
+  }
 
   for (const server of servers) await server.stop();
 
-  const targets = checkTargets(results);
+  const targets: TargetCheck[] = SCENARIOS.flatMap((scenario) =>
+    scenario.targets.map(({ target, measure }) => ({
+      scenario: scenario.id,
+      target: typeof target === 'string' ? target : target(figures),
+      ...measure(figures),
+    })),
+  );
   log('\n== targets');
   for (const t of targets)
     log(`  ${t.met === null ? '??' : t.met ? 'ok' : 'NO'}  ${t.scenario} ${t.target}: ${t.measured}`);

@@ -1,0 +1,43 @@
+// The common forms of a target, read from a scenario's tool rows: parfetch's peak RSS under a bound, and its
+// URLs/s set against S1's.
+
+import { fmt, type ToolRow } from './report.js';
+import { NOT_MEASURED, type Figures, type Measured, type Target } from './scenario.js';
+
+/** KiB in a MiB: the targets' "MB" are read as MiB. */
+const MiB = 1024;
+
+/** Where a target finds the row it reads, among the figures of the scenarios that completed. */
+type RowOf = (figures: Figures) => ToolRow | undefined;
+
+/** The row's URLs/s when every one of its runs was verified, else null. */
+export function verifiedRate(row: ToolRow | undefined): number | null {
+  return row && row.okRuns === row.runs ? row.urlsPerSec : null;
+}
+
+/** The row's peak RSS against a bound in MiB. */
+export function rssAtMost(row: ToolRow | undefined, boundMiB: number): Measured {
+  if (row?.rssMaxKiB == null) return NOT_MEASURED;
+  return { measured: fmt.mib(row.rssMaxKiB), met: row.rssMaxKiB <= boundMiB * MiB };
+}
+
+/** parfetch's peak RSS at most `boundMiB`. */
+export function peakRssTarget(parfetch: RowOf, boundMiB: number): Target {
+  return {
+    target: `parfetch peak RSS ≤ ${boundMiB} MiB`,
+    measure: (figures) => rssAtMost(parfetch(figures), boundMiB),
+  };
+}
+
+/** parfetch's URLs/s at least `share` of its URLs/s in S1. */
+export function shareOfS1Target(parfetch: RowOf, s1: RowOf, share: number): Target {
+  return {
+    target: `URLs/s within ${Math.round((1 - share) * 100)}% of S1 (≥ ${share}× S1)`,
+    measure(figures) {
+      const rate = verifiedRate(parfetch(figures));
+      const s1Rate = verifiedRate(s1(figures));
+      if (s1Rate === null || rate === null) return NOT_MEASURED;
+      return { measured: `${fmt.int(rate)} URLs/s = ${fmt.ratio(rate / s1Rate)} S1`, met: rate >= share * s1Rate };
+    },
+  };
+}

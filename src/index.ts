@@ -4,6 +4,7 @@ import { createFetcher } from './fetcher.js';
 import { resolveOptions, type Options, type ResolvedOptions } from './options.js';
 import type { Entry, Result } from './result.js';
 import { orderedResults } from './scheduler.js';
+import { setLongTimeout } from './timer.js';
 
 export type { Entry, ErrorCode, Result, AcceptList } from './result.js';
 export type { Options, Rate, Shard } from './options.js';
@@ -54,7 +55,7 @@ async function* run(entries: Entries, options: ResolvedOptions): AsyncGenerator<
   if (signal?.aborted) stop();
   signal?.addEventListener('abort', stop, { once: true });
   const deadline =
-    options.deadline === undefined ? null : setTimeout(() => fetcher.abortAll('EDEADLINE'), options.deadline);
+    options.deadline === undefined ? null : setLongTimeout(() => fetcher.abortAll('EDEADLINE'), options.deadline);
   const task = ({ entry, index }: Indexed): Promise<Result> =>
     onSettled
       ? fetcher.fetchOne(entry, index).then((result) => {
@@ -69,7 +70,7 @@ async function* run(entries: Entries, options: ResolvedOptions): AsyncGenerator<
       signal,
     });
   } finally {
-    if (deadline) clearTimeout(deadline);
+    deadline?.clear();
     signal?.removeEventListener('abort', stop);
     await fetcher.close();
   }

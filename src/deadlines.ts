@@ -4,6 +4,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { ErrorCode } from './result.js';
+import { setLongTimeout, type LongTimer } from './timer.js';
 
 export interface Expirable {
   readonly deadline: number;
@@ -15,7 +16,7 @@ export interface Expirable {
 export class Deadlines {
   private head: Expirable | null = null;
   private tail: Expirable | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: LongTimer | null = null;
   /** Deadlines are checked at most this often; an attempt may run this much past its limit. */
   private readonly slack: number;
 
@@ -46,13 +47,12 @@ export class Deadlines {
   }
 
   clear(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.clear();
     this.timer = null;
   }
 
   private arm(delay: number): void {
-    this.timer = setTimeout(this.check, Math.max(delay, this.slack));
-    this.timer.unref();
+    this.timer = setLongTimeout(this.check, Math.max(delay, this.slack), false);
   }
 
   private readonly check = (): void => {

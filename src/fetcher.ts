@@ -7,7 +7,7 @@ import { createDispatcher } from './agent.js';
 import { Attempt, REDIRECTS, type Outcome } from './attempt.js';
 import { Deadlines } from './deadlines.js';
 import { parseAcceptList, type ResolvedOptions } from './options.js';
-import { Pacing, sleep } from './pacing.js';
+import { Pacing } from './pacing.js';
 import { failedResult, isAccepted, type AcceptList, type Entry, type ErrorCode, type Result } from './result.js';
 import { basicAuth, maskUrl, parseHttpUrl } from './url.js';
 
@@ -132,7 +132,7 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
             retries += 1;
             if (asked !== null) pacing.pause(url.origin, asked);
             const wait = asked ?? Math.random() * Math.min(MAX_BACKOFF_MS, options.retryDelay * 2 ** (retries - 1));
-            await sleep(wait, stopper.signal);
+            await pacing.sleep(wait);
             continue;
           }
         }

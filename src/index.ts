@@ -1,9 +1,10 @@
 // The public API: entries in, result records out, in input order.
 
 import { createFetcher } from './fetcher.js';
-import { resolveOptions, type Options, type ResolvedOptions } from './options.js';
+import { UsageError, resolveOptions, type Options, type ResolvedOptions } from './options.js';
 import type { Entry, Result } from './result.js';
 import { orderedResults } from './scheduler.js';
+import { setLongTimeout } from './timer.js';
 
 export type { Entry, ErrorCode, Result, AcceptList } from './result.js';
 export type { Options, Rate, Shard } from './options.js';
@@ -28,6 +29,10 @@ const SYNC_BATCH = 256;
  * all before it are done. Entries are read lazily, so an endless input streams in bounded
  * memory; an input that yields arrays of entries (as `readEntries` does) costs one `await` per
  * array. Options are checked at once: a bad one throws `UsageError` before anything is read.
+ * An item that is neither a string nor an entry with a string `url` gets an `EINVALIDURL`
+ * record. An error thrown by the input or by `onSettled` is thrown to the loop. Leaving the
+ * loop early (`break`, `return`, a throw) ends the run: requests in flight are aborted and
+ * nothing is retried or left waiting.
  *
  * ```ts
  * for await (const r of parfetch(['https://example.com/'], { concurrency: 10 })) {
@@ -44,7 +49,18 @@ export async function* parfetch(entries: Entries, options: Options = {}): AsyncG
  * ready together, in input order. For consumers that write many records at once.
  */
 export function parfetchBatches(entries: Entries, options: Options = {}): AsyncGenerator<Result[], void, undefined> {
-  return run(entries, resolveOptions(options));
+  const resolved = resolveOptions(options);
+  if (!isIterable(entries)) throw new UsageError('entries must be an iterable or async iterable of URLs or entries');
+  return run(entries, resolved);
+}
+
+function isIterable(value: unknown): value is Entries {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (typeof (value as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function' ||
+      typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function')
+  );
 }
 
 async function* run(entries: Entries, options: ResolvedOptions): AsyncGenerator<Result[], void, undefined> {
@@ -54,23 +70,36 @@ async function* run(entries: Entries, options: ResolvedOptions): AsyncGenerator<
   if (signal?.aborted) stop();
   signal?.addEventListener('abort', stop, { once: true });
   const deadline =
-    options.deadline === undefined ? null : setTimeout(() => fetcher.abortAll('EDEADLINE'), options.deadline);
+    options.deadline === undefined ? null : setLongTimeout(() => fetcher.abortAll('EDEADLINE'), options.deadline);
+  // A throwing onSettled stops the run; its error reaches the loop with the next results.
+  let failure = null as { error: unknown } | null;
   const task = ({ entry, index }: Indexed): Promise<Result> =>
     onSettled
       ? fetcher.fetchOne(entry, index).then((result) => {
-          onSettled(result);
+          try {
+            onSettled(result);
+          } catch (error) {
+            failure ??= { error };
+            stop();
+          }
           return result;
         })
       : fetcher.fetchOne(entry, index);
   try {
-    yield* orderedResults(indexed(entries, options), task, {
+    for await (const results of orderedResults(indexed(entries, options), task, {
       concurrency: options.concurrency,
       window: options.window,
       signal,
-    });
+    })) {
+      if (failure) break;
+      yield results;
+    }
+    if (failure) throw failure.error;
   } finally {
-    if (deadline) clearTimeout(deadline);
+    deadline?.clear();
     signal?.removeEventListener('abort', stop);
+    // The loop may have been left early: whatever still runs (attempts, retry waits) ends now.
+    fetcher.abortAll('EABORTED');
     await fetcher.close();
   }
 }
@@ -89,10 +118,7 @@ async function* indexed(entries: Entries, { shard, onEntry }: ResolvedOptions): 
     if (index % shards !== mine) return;
     admitted += 1;
     onEntry?.(admitted);
-    batch.push({
-      index,
-      entry: typeof item === 'string' ? { url: item.trim(), source: 'args', line: index + 1 } : item,
-    });
+    batch.push({ index, entry: toEntry(item, index) });
   };
   const addAll = (item: EntryLike | readonly EntryLike[]): void => {
     if (Array.isArray(item)) for (const one of item as readonly EntryLike[]) add(one);
@@ -117,4 +143,26 @@ async function* indexed(entries: Entries, { shard, onEntry }: ResolvedOptions): 
     }
   }
   if (batch.length > 0) yield batch;
+}
+
+/** A string is a URL given as an argument; anything but an entry with a string `url` is invalid. */
+function toEntry(item: unknown, index: number): Entry {
+  if (typeof item === 'string') return { url: item.trim(), source: 'args', line: index + 1 };
+  const entry = item as Partial<Entry> | null;
+  if (typeof entry?.url === 'string') {
+    if (typeof entry.source === 'string' && typeof entry.line === 'number') return entry as Entry;
+    const source = typeof entry.source === 'string' ? entry.source : 'args';
+    return { ...entry, url: entry.url, source, line: typeof entry.line === 'number' ? entry.line : index + 1 };
+  }
+  return { url: describe(item), source: 'args', line: index + 1, error: 'EINVALIDURL' };
+}
+
+/** What an invalid item was, shown in its record's `url`. */
+function describe(item: unknown): string {
+  try {
+    const text = typeof item === 'object' && item !== null ? JSON.stringify(item) : String(item);
+    return (text ?? typeof item).slice(0, 200);
+  } catch {
+    return typeof item;
+  }
 }

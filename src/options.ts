@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { DEFAULT_ACCEPT, type AcceptList, type Result } from './result.js';
+import { MAX_TIMER_MS } from './timer.js';
 
 /** A mistake in what the user asked for. The CLI prints its message as one line and exits 2. */
 export class UsageError extends Error {
@@ -101,6 +102,9 @@ export const DEFAULTS = {
   retryAll: false,
 } as const;
 
+/** The most entries a run may hold for reordering; the buffers are allocated at this size. */
+const MAX_WINDOW = 2 ** 24;
+
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** Headers the HTTP client sets itself and refuses from the caller. */
@@ -180,8 +184,12 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
   if (perHost !== undefined && (!Number.isInteger(perHost) || perHost < 1)) {
     throw new UsageError(`perHost must be a whole number from 1 up, got ${String(perHost)}`);
   }
-  if (rate !== undefined && !(Number.isInteger(rate.count) && rate.count >= 1 && rate.per > 0)) {
-    throw new UsageError(`rate must be a whole number of requests from 1 up per a positive window`);
+  if (
+    rate !== undefined &&
+    !(rate !== null && Number.isSafeInteger(rate.count) && rate.count >= 1 && rate.per > 0 && rate.per <= MAX_TIMER_MS)
+  ) {
+    // p-queue waits out a window with one Node timer.
+    throw new UsageError(`rate must be a whole number of requests from 1 up per a window of up to ${MAX_TIMER_MS} ms`);
   }
   const { proxy, shard } = options;
   if (proxy !== undefined && !/^(https?|socks5?):\/\/[^/]/i.test(proxy)) {
@@ -201,8 +209,8 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
       `shard ${String(shard.index)}/${String(shard.count)} is out of range: use K/N with 0 <= K < N`,
     );
   }
-  if (!Number.isInteger(window) || window < concurrency) {
-    throw new UsageError(`window must be a whole number no smaller than concurrency, got ${String(window)}`);
+  if (!Number.isInteger(window) || window < concurrency || window > MAX_WINDOW) {
+    throw new UsageError(`window must be a whole number from concurrency up to ${MAX_WINDOW}, got ${String(window)}`);
   }
   return {
     concurrency,

@@ -1,22 +1,10 @@
 // Politeness before each attempt: a host paused by 429/503 Retry-After, a cap on requests in
-// flight per origin, and a sliding-window rate limit over all requests (p-queue, strict mode).
+// flight per origin, and a sliding-window rate limit over all requests (p-queue, strict mode);
+// and the waits between retries. A stop ends every wait at once.
 
 import type PQueue from 'p-queue';
 import type { Rate } from './options.js';
-
-/** Resolves after `ms`, or at once when `stop` fires. */
-export function sleep(ms: number, stop: AbortSignal): Promise<void> {
-  if (ms <= 0 || stop.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      stop.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    stop.addEventListener('abort', done, { once: true });
-  });
-}
+import { setLongTimeout } from './timer.js';
 
 interface HostState {
   active: number;
@@ -28,6 +16,13 @@ export class Pacing {
   private readonly hosts = new Map<string, HostState>();
   /** Loaded on first use, so runs without --rate never load p-queue. */
   private rateQueue: Promise<PQueue> | null;
+  /** The queue once loaded, so a stop can empty it. */
+  private loadedQueue: PQueue | null = null;
+  /**
+   * Everything waiting on a timer or on the rate limit, woken together by `wakeAll`: no abort
+   * listener per wait, however many retries sleep at once.
+   */
+  private readonly waiting = new Set<() => void>();
 
   constructor(
     private readonly perHost: number | undefined,
@@ -50,7 +45,7 @@ export class Pacing {
   async acquire(origin: string): Promise<void> {
     let host = this.hosts.get(origin);
     if (host) {
-      while (!this.stop.aborted && host.pausedUntil > Date.now()) await sleep(host.pausedUntil - Date.now(), this.stop);
+      while (!this.stop.aborted && host.pausedUntil > Date.now()) await this.sleep(host.pausedUntil - Date.now());
       if (this.perHost === undefined) this.hosts.delete(origin);
     }
     if (this.perHost !== undefined) {
@@ -61,9 +56,30 @@ export class Pacing {
       host.active += 1;
     }
     if (this.rateQueue && !this.stop.aborted) {
-      const queue = await this.rateQueue;
-      await queue.add(() => undefined, { signal: this.stop }).catch(() => undefined);
+      const queue = (this.loadedQueue ??= await this.rateQueue);
+      if (this.stop.aborted) return;
+      await new Promise<void>((resolve) => {
+        this.waiting.add(resolve);
+        void queue.add(() => {
+          this.waiting.delete(resolve);
+          resolve();
+        });
+      });
     }
+  }
+
+  /** Resolves after `ms` (any length), or at once when the run stops. */
+  sleep(ms: number): Promise<void> {
+    if (ms <= 0 || this.stop.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        timer.clear();
+        this.waiting.delete(wake);
+        resolve();
+      };
+      const timer = setLongTimeout(wake, ms);
+      this.waiting.add(wake);
+    });
   }
 
   release(origin: string): void {
@@ -85,6 +101,9 @@ export class Pacing {
   /** Lets everything waiting go (the run is stopping). */
   wakeAll(): void {
     for (const host of this.hosts.values()) for (const resolve of host.waiting.splice(0)) resolve();
+    for (const wake of this.waiting) wake();
+    this.waiting.clear();
+    this.loadedQueue?.clear();
   }
 
   private host(origin: string): HostState {

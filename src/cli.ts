@@ -345,12 +345,12 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO, stopping: Stopp
       }
       const wait = output.write(text);
       if (wait) await wait;
-      if (output.failed) break;
+      if (output.failed) {
+        // Nothing more can be written: stop at once, retries and backoff waits included.
+        stopping.controller.abort();
+        break;
+      }
     }
-  } catch (error) {
-    // An input that fails midway: what finished is still written before the one-line error.
-    await output.end(flags.output !== undefined);
-    throw error;
   } finally {
     progress?.stop();
   }

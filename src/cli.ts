@@ -1,7 +1,7 @@
 // The command line: flags -> options -> parfetch() -> formatters, progress, summary -> exit code.
 // No fetching or ordering logic lives here.
 
-import { createWriteStream, openSync, readFileSync } from 'node:fs';
+import { createWriteStream, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import type { Readable, Writable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -19,20 +19,39 @@ import {
   type Rate,
 } from './options.js';
 import { capYoungGeneration, checkYoungGeneration, tightenOldGeneration } from './heap.js';
-import { checkSources, classifySources, readEntries } from './input.js';
+import { checkSources, classifySources, readEntries, type Source } from './input.js';
 import type { AcceptList, Entry } from './result.js';
 import { FORMATS, type Format } from './report/reporter.js';
+import type { Interruption } from './report/summary.js';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130, brokenPipe: 141 } as const;
+/**
+ * Exit statuses. 74 is EX_IOERR from sysexits.h: the results could not be written (a full disk,
+ * an I/O error), so the report is incomplete whatever the entries did. A signal gives 128 + its
+ * number, as a shell reports a process it killed.
+ */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  writeFailed: 74,
+  hangup: 129,
+  interrupted: 130,
+  brokenPipe: 141,
+  terminated: 143,
+} as const;
+
+/** The signals that stop a run cleanly, and the status each one ends it with. */
+const STOP_SIGNALS = { SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated, SIGHUP: EXIT.hangup } as const;
+type StopSignal = keyof typeof STOP_SIGNALS;
 
 export interface CliIO {
   stdin: Readable & { isTTY?: boolean };
   stdout: NodeJS.WriteStream | (Writable & { isTTY?: boolean });
   stderr: NodeJS.WriteStream | (Writable & { isTTY?: boolean });
   env: NodeJS.ProcessEnv;
-  /** Where SIGINT comes from; the real process by default. */
+  /** Where SIGINT, SIGTERM and SIGHUP come from; the real process by default. */
   signals?: NodeJS.EventEmitter;
-  /** Called on a second SIGINT: leave now, without waiting for anything. */
+  /** Called on a second signal: leave now, without waiting for anything. */
   forceExit?: (code: number) => void;
 }
 
@@ -63,6 +82,7 @@ interface Flags {
   proxy?: string;
   cacert?: string;
   shard?: string;
+  allowEmpty?: boolean;
 }
 
 const EXAMPLES = `
@@ -74,8 +94,9 @@ Examples:
 
 Input: URLs given as arguments, files of URLs (one per line; blank lines and # comments
 skipped), or "-" for stdin; with no source, stdin is read when it is not a terminal.
-Exit status: 0 all ok, 1 some entry not ok, 2 usage or input error, 130 interrupted,
-141 stdout closed by its reader.
+Exit status: 0 all ok, 1 some entry not ok, 2 usage or input error (also an input with no
+URLs, unless --allow-empty), 74 results could not be written, 129/130/143 stopped by
+SIGHUP/SIGINT/SIGTERM (what finished is still reported), 141 stdout closed by its reader.
 `;
 
 /** Wraps a parser so commander reports its message as a usage error for the option. */
@@ -158,6 +179,7 @@ export function buildProgram(): Command {
     )
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
     .option('--only-failed', 'print only entries that are not ok (any format; order kept)')
+    .option('--allow-empty', 'exit 0 when the input holds no URLs (by default that is an error, exit 2)')
     .option('-o, --output <file>', 'write results to a file (overwritten) instead of stdout')
     .option('--progress', 'show a progress bar on stderr (default: when stderr is a terminal and CI is unset)')
     .option('--no-progress', 'never show a progress bar')
@@ -213,18 +235,21 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     }
     throw error;
   }
+  const stopping = new Stopping(io);
   try {
-    return await fetchAll(program.args, program.opts<Flags>(), io);
+    return await fetchAll(program.args, program.opts<Flags>(), io, stopping);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`parfetch: ${error.message}\n`);
       return EXIT.usage;
     }
     throw error;
+  } finally {
+    stopping.release();
   }
 }
 
-async function fetchAll(args: string[], flags: Flags, io: CliIO): Promise<number> {
+async function fetchAll(args: string[], flags: Flags, io: CliIO, stopping: Stopping): Promise<number> {
   const sources = classifySources(args);
   if (sources.length === 0) {
     if (io.stdin.isTTY) {
@@ -264,6 +289,7 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO): Promise<number
   };
   // Every option is checked before the output file is truncated or anything is read.
   resolveOptions(options);
+  if (flags.output !== undefined) refuseInputAsOutput(flags.output, sources, io.stdin);
   let outStream: Writable & { isTTY?: boolean } = io.stdout;
   if (flags.output !== undefined) {
     try {
@@ -293,68 +319,230 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO): Promise<number
     outStream,
     sharesTerminal ? { before: () => progress.clear(), after: () => progress.redraw() } : {},
   );
+  const warn = (message: string): void => {
+    progress?.clear();
+    io.stderr.write(`parfetch: warning: ${message}\n`);
+    progress?.redraw();
+  };
   const reporter = await createReporter(flags.format, {
     paint: outPaint,
     acceptText: acceptText(flags.accept),
     env: io.env,
+    warn,
   });
+  stopping.onCleanup(() => reporter.dispose?.());
   const summary = new Summary();
 
-  const controller = new AbortController();
-  let interrupted = false;
-  const signals = io.signals ?? process;
-  const onSigint = (): void => {
-    if (interrupted) return io.forceExit?.(EXIT.interrupted);
-    interrupted = true;
-    controller.abort();
-  };
-  signals.on('SIGINT', onSigint);
-
   const started = performance.now();
-  const entries = readEntries(sources, io.stdin);
-  // Tells the progress bar when the total is final.
-  async function* counted(): AsyncGenerator<Entry[]> {
-    yield* entries;
-    progress?.inputEnded();
-  }
-  const head = reporter.start?.();
-  if (head) output.write(head);
+  // Counted as it is read; tells the progress bar when the total is final.
+  const input = new CountedInput(readEntries(sources, io.stdin), options.shard, () => progress?.inputEnded());
+  const entries = input.open(() => stopping.caught !== null);
+  // The head waits for the first record, so an input with no URLs writes nothing.
+  let head = reporter.start?.() ?? '';
   try {
-    for await (const results of parfetchBatches(counted(), {
+    for await (const results of parfetchBatches(entries, {
       ...options,
-      signal: controller.signal,
+      signal: stopping.controller.signal,
       onEntry: progress ? (n) => progress.entry(n) : undefined,
       onSettled: progress ? (r) => progress.settled(r) : undefined,
     })) {
       checkYoungGeneration();
-      let text = '';
+      let text = head;
+      head = '';
       for (const result of results) {
         summary.add(result);
         if (!flags.onlyFailed || !result.ok) text += reporter.record(result);
       }
       const wait = output.write(text);
       if (wait) await wait;
-      if (output.failed) break;
+      if (output.failed) {
+        // Nothing more can be written: stop at once, retries and backoff waits included.
+        stopping.controller.abort();
+        break;
+      }
     }
   } finally {
-    signals.off('SIGINT', onSigint);
     progress?.stop();
   }
-  if (reporter.end && !output.failed) {
-    for await (const text of reporter.end(summary, performance.now() - started)) {
-      const wait = output.write(text);
-      if (wait) await wait;
+  const empty = input.seen === 0 && input.ended && !flags.allowEmpty;
+  if (head && !empty) output.write(head);
+  if (reporter.end && !empty && !output.failed) {
+    try {
+      for await (const text of reporter.end(summary, performance.now() - started)) {
+        const wait = output.write(text);
+        if (wait) await wait;
+        if (output.failed) break;
+      }
+    } catch (error) {
+      // A report that cannot be put together (its spool unreadable) is a failed write; a bug is not.
+      if (typeof (error as NodeJS.ErrnoException).code !== 'string') throw error;
+      output.fail(error as NodeJS.ErrnoException);
     }
   }
   await output.end(flags.output !== undefined);
+  reporter.dispose?.();
   if (output.failed) {
     if (output.failed.code === 'EPIPE') return EXIT.brokenPipe;
-    io.stderr.write(`parfetch: cannot write results: ${output.failed.message}\n`);
+    const where = flags.output === undefined ? 'stdout' : `"${flags.output}"`;
+    io.stderr.write(`parfetch: cannot write results to ${where}: ${output.failed.message}\n`);
+    return EXIT.writeFailed;
+  }
+  if (empty) {
+    io.stderr.write('parfetch: no URLs in the input (--allow-empty accepts that)\n');
     return EXIT.usage;
   }
-  if (!flags.quiet) io.stderr.write(summary.render(performance.now() - started, errPaint));
-  if (interrupted) return EXIT.interrupted;
+  const caught = stopping.caught;
+  let interruption: Interruption | undefined;
+  if (caught !== null) {
+    if (readsToEnd(sources, io.stdin)) await input.readRest();
+    interruption = { signal: caught, neverStarted: input.mine - summary.total, restUnread: !input.ended };
+  }
+  input.close();
+  if (!flags.quiet) io.stderr.write(summary.render(performance.now() - started, errPaint, interruption));
+  if (caught !== null) return STOP_SIGNALS[caught];
   return summary.failed > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/**
+ * Refuses an `-o` file that is also an input (the same path, another spelling of it, a link to
+ * it, or stdin redirected from it): opening it for writing would empty the list before it is read.
+ */
+function refuseInputAsOutput(output: string, sources: readonly Source[], stdin: Readable): void {
+  const target = statOrNull(() => statSync(output));
+  if (!target?.isFile()) return;
+  for (const source of sources) {
+    let info: Stats | null = null;
+    if (source.kind === 'file') info = statOrNull(() => statSync(source.path));
+    const fd = (stdin as { fd?: unknown }).fd;
+    if (source.kind === 'stdin' && typeof fd === 'number') info = statOrNull(() => fstatSync(fd));
+    if (info?.isFile() && info.dev === target.dev && info.ino === target.ino) {
+      const name = source.kind === 'file' ? `"${source.path}"` : 'stdin';
+      throw new UsageError(`-o "${output}" is also an input (${name}): writing it would destroy the list`);
+    }
+  }
+}
+
+function statOrNull(stat: () => Stats): Stats | null {
+  try {
+    return stat();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether the rest of the input can be read at once, to count what a signal left unstarted:
+ * regular files yes; a pipe or terminal may never end, so stdin only once it has ended.
+ */
+function readsToEnd(sources: readonly Source[], stdin: Readable): boolean {
+  return sources.every((source) => {
+    if (source.kind === 'url') return true;
+    if (source.kind === 'file') return statOrNull(() => statSync(source.path))?.isFile() === true;
+    if (stdin.readableEnded) return true;
+    const fd = (stdin as { fd?: unknown }).fd;
+    return typeof fd === 'number' && statOrNull(() => fstatSync(fd))?.isFile() === true;
+  });
+}
+
+/**
+ * The input as the run reads it, counted: every entry, and this shard's. After a signal it stays
+ * open when the run lets go of it, so what was never started can still be counted.
+ */
+class CountedInput {
+  /** Entries of the whole input read so far. */
+  seen = 0;
+  ended = false;
+  private reading: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly entries: AsyncGenerator<Entry[], void>,
+    private readonly shard: { index: number; count: number } = { index: 0, count: 1 },
+    private readonly onEnd: () => void,
+  ) {}
+
+  /** Of the entries read, those of this shard. */
+  get mine(): number {
+    const { index, count } = this.shard;
+    return Math.max(0, Math.ceil((this.seen - index) / count));
+  }
+
+  /** The iterable handed to the run; `keepOpen` says, when the run stops reading, not to close. */
+  open(keepOpen: () => boolean): AsyncIterable<Entry[]> {
+    const next = async (): Promise<IteratorResult<Entry[], void>> => {
+      const read = this.entries.next();
+      this.reading = read.catch(() => undefined);
+      const result = await read;
+      if (result.done) {
+        this.ended = true;
+        this.onEnd();
+      } else {
+        this.seen += result.value.length;
+      }
+      return result;
+    };
+    const done = (): Promise<IteratorResult<Entry[], void>> => {
+      if (!keepOpen()) this.close();
+      return Promise.resolve({ done: true, value: undefined });
+    };
+    return { [Symbol.asyncIterator]: () => ({ next, return: done }) };
+  }
+
+  /** Reads the rest of the input only to count it; a source that fails to read leaves it unread. */
+  async readRest(): Promise<void> {
+    try {
+      await this.reading;
+      while (!this.ended) {
+        const result = await this.entries.next();
+        if (result.done) this.ended = true;
+        else this.seen += result.value.length;
+      }
+    } catch {
+      // Counted as far as it could be read.
+    }
+  }
+
+  /** Closes the sources without waiting: a read of stdin may still be pending, and may stay so. */
+  close(): void {
+    this.entries.return(undefined).catch(() => undefined);
+  }
+}
+
+/** SIGINT, SIGTERM and SIGHUP during one run: the first stops it cleanly, a second leaves at once. */
+class Stopping {
+  readonly controller = new AbortController();
+  /** The first signal received, or null. */
+  caught: StopSignal | null = null;
+  private readonly cleanups: Array<() => void> = [];
+  private readonly signals: NodeJS.EventEmitter;
+  private readonly handlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map(
+    (name) => [name, () => this.receive(name)] as const,
+  );
+
+  constructor(private readonly io: CliIO) {
+    this.signals = io.signals ?? process;
+    for (const [name, handler] of this.handlers) this.signals.on(name, handler);
+  }
+
+  /** Runs `cleanup` (removing temporary files) however the run ends, a forced exit included. */
+  onCleanup(cleanup: () => void): void {
+    this.cleanups.push(cleanup);
+  }
+
+  /** Stops listening and cleans up. */
+  release(): void {
+    for (const [name, handler] of this.handlers) this.signals.off(name, handler);
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+  }
+
+  private receive(name: StopSignal): void {
+    if (this.caught === null) {
+      this.caught = name;
+      this.controller.abort();
+      return;
+    }
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    this.io.forceExit?.(STOP_SIGNALS[name]);
+  }
 }
 
 /** Entry point for the bin shim: runs, flushes, and exits even if stdin is still open. */

@@ -89,9 +89,12 @@ describe('bad input', () => {
     assert.equal(parseHttpUrl('http://[::1]:8080/')?.host, '[::1]:8080');
   });
 
-  it('reports an empty file as nothing to do, exit 0', async () => {
+  it('reports an empty file as an input error (exit 2), or as nothing to do with --allow-empty', async () => {
     await writeFile(join(dir, 'empty.txt'), '');
-    const empty = await runCli([join(dir, 'empty.txt')]);
+    const refused = await runCli([join(dir, 'empty.txt')]);
+    assert.equal(refused.code, 2);
+    assert.equal(refused.stdout, '');
+    const empty = await runCli(['--allow-empty', join(dir, 'empty.txt')]);
     assert.equal(empty.code, 0);
     assert.equal(empty.stdout, '');
   });

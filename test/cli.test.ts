@@ -118,8 +118,8 @@ describe('input and order', () => {
     assert.equal(jsonLines(run.stdout).length, 2);
   });
 
-  it('treats an empty input as success with nothing to report', async () => {
-    const run = await runCli(['-f', 'jsonl', await file('empty.txt', '')]);
+  it('treats an empty input as success with nothing to report under --allow-empty', async () => {
+    const run = await runCli(['-f', 'jsonl', '--allow-empty', await file('empty.txt', '')]);
     assert.equal(run.code, 0);
     assert.equal(run.stdout, '');
     assert.match(run.stderr, /^0 URLs/);

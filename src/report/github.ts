@@ -62,7 +62,13 @@ export function githubReporter(context: ReporterContext): Reporter {
         if (moreFailed > 0) lines.push('', `…and ${moreFailed} more failed entries.`);
         lines.push('');
       }
-      appendFileSync(file, `${lines.join('\n')}\n`);
+      try {
+        appendFileSync(file, `${lines.join('\n')}\n`);
+      } catch (error) {
+        // The annotations and the exit status still tell the story; the step summary is extra.
+        const code = (error as NodeJS.ErrnoException).code ?? String(error);
+        context.warn?.(`cannot write the step summary to "${file}" (${code})`);
+      }
     },
   };
 }

@@ -1,6 +1,6 @@
 // Batched, backpressure-aware writes of result lines to stdout or a file.
 
-import type { Writable } from 'node:stream';
+import { finished, type Writable } from 'node:stream';
 
 const FLUSH_BYTES = 32 * 1024;
 
@@ -20,16 +20,27 @@ export class Output {
   private buffer = '';
   private scheduled: NodeJS.Immediate | null = null;
   private draining: Promise<void> | null = null;
-  /** Set when the stream failed (EPIPE: the reader went away); further writes are dropped. */
+  /**
+   * Set when the stream failed (EPIPE: the reader went away; ENOSPC: the disk is full); further
+   * writes are dropped. Errors are taken from write and end callbacks as well as 'error' events,
+   * so a failure that surfaces only when the stream is ended or closed is never lost.
+   */
   failed: NodeJS.ErrnoException | null = null;
 
   constructor(
     private readonly stream: Writable,
     private readonly hooks: OutputHooks = {},
   ) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      this.failed ??= error;
-    });
+    stream.on('error', this.onError);
+  }
+
+  private readonly onError = (error?: Error | null): void => {
+    if (error) this.failed ??= error;
+  };
+
+  /** Marks the output failed for a reason outside the stream (a report that cannot be read back). */
+  fail(error: NodeJS.ErrnoException): void {
+    this.failed ??= error;
   }
 
   write(text: string): Promise<void> | undefined {
@@ -48,7 +59,7 @@ export class Output {
     const text = this.buffer;
     this.buffer = '';
     this.hooks.before?.();
-    const more = this.stream.write(text);
+    const more = this.stream.write(text, this.onError);
     this.hooks.after?.();
     if (!more && !this.draining) {
       this.draining = new Promise<void>((resolve) => {
@@ -67,14 +78,27 @@ export class Output {
     return this.draining ?? undefined;
   }
 
-  /** Flushes everything and waits until the stream has taken it (or failed). */
+  /**
+   * Flushes everything and waits until the stream has taken it (or failed); a stream it owns is
+   * ended and closed, so a failure to close (a full disk reported late) is caught too.
+   */
   async end(closeStream: boolean): Promise<void> {
     await this.flush();
-    if (this.failed) return;
+    if (this.failed) {
+      if (closeStream) this.stream.destroy();
+      return;
+    }
     await new Promise<void>((resolve) => {
-      const done = (): void => resolve();
-      if (closeStream) this.stream.end(done);
-      else this.stream.write('', done);
+      const done = (error?: Error | null): void => {
+        this.onError(error);
+        resolve();
+      };
+      if (closeStream) {
+        this.stream.end();
+        finished(this.stream, done);
+      } else {
+        this.stream.write('', done);
+      }
     });
   }
 }

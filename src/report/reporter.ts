@@ -11,6 +11,8 @@ export interface Reporter {
   record(result: Result): string;
   /** Written when the run ends (a whole JUnit document); may also write side files. */
   end?(summary: Summary, elapsedMs: number): AsyncIterable<string> | Iterable<string>;
+  /** Removes temporary files at once, however the run ends; safe to call more than once. */
+  dispose?(): void;
 }
 
 export interface ReporterContext {
@@ -19,6 +21,8 @@ export interface ReporterContext {
   /** What counts as ok, as the user wrote it (`200-299`), for messages. */
   acceptText: string;
   env: NodeJS.ProcessEnv;
+  /** Reports, as one line, a side file that could not be written while the records still are. */
+  warn?: (message: string) => void;
 }
 
 export const FORMATS = ['text', 'jsonl', 'csv', 'junit', 'github', 'markdown'] as const;

@@ -10,6 +10,15 @@ const LOG_GROWTH = Math.log(BUCKET_GROWTH);
 const MIN_MS = 0.01;
 const BUCKETS = Math.ceil(Math.log(1e8 / MIN_MS) / LOG_GROWTH) + 1;
 
+/** How a run was cut short by a signal, for the summary's last line. */
+export interface Interruption {
+  signal: NodeJS.Signals;
+  /** Entries never started: counted to the end of the input when it could be read at once. */
+  neverStarted: number;
+  /** The rest of the input was not read (stdin may never end), so more entries may not have started. */
+  restUnread: boolean;
+}
+
 export class Summary {
   total = 0;
   ok = 0;
@@ -58,7 +67,7 @@ export class Summary {
   }
 
   /** A few lines for stderr. */
-  render(elapsedMs: number, paint: Paint): string {
+  render(elapsedMs: number, paint: Paint, interruption?: Interruption): string {
     const rate = elapsedMs > 0 ? (this.total / elapsedMs) * 1000 : 0;
     const failed = this.failed > 0 ? paint.red(`${this.failed} failed`) : `${this.failed} failed`;
     const lines = [
@@ -70,6 +79,11 @@ export class Summary {
       lines.push(
         `  latency  p50 ${formatMs(this.percentile(0.5))}, p95 ${formatMs(this.percentile(0.95))}, max ${formatMs(this.max)}`,
       );
+    }
+    if (interruption) {
+      const { signal, neverStarted: n, restUnread } = interruption;
+      const rest = restUnread ? ', and the rest of the input was not read' : '';
+      lines.push(paint.yellow(`  interrupted by ${signal}: ${n} entr${n === 1 ? 'y' : 'ies'} never started${rest}`));
     }
     return `${lines.join('\n')}\n`;
   }

@@ -1,0 +1,201 @@
+// SIGINT, SIGTERM and SIGHUP against a real server that holds requests open: nothing finished is
+// lost, report files are completed, temporary files are removed, and the exit status says which.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { BIN, cleanEnv, jsonLines, spawnCli, watch } from './helpers/cli.js';
+import { routes, startServer, type TestServer } from './helpers/server.js';
+
+const STOPS = [
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+  ['SIGINT', 130],
+] as const;
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'parfetch-signals-'));
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+/** Waits until `ready()` holds, for at most `ms`. */
+async function until(ready: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await ready())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Complete lines in `text` (a line still arriving is not parsed). */
+function lineCount(text: string): number {
+  return text.split('\n').length - 1;
+}
+
+/** One server per test, so requests a test holds open are its own. */
+async function withServer(test: (server: TestServer) => Promise<void>): Promise<void> {
+  const server = await startServer(routes);
+  try {
+    await test(server);
+  } finally {
+    await server.close();
+  }
+}
+
+/**
+ * A list of `done` quick entries, then two that the server holds open, then `rest` more: with
+ * `-c 2` the two held ones take both workers, so the rest never start.
+ */
+async function heldList(server: TestServer, done: number, rest: number): Promise<string> {
+  const urls = [
+    ...Array.from({ length: done }, (_, i) => `${server.base}/status/200?done=${i}`),
+    `${server.base}/hang?held=1`,
+    `${server.base}/hang?held=2`,
+    ...Array.from({ length: rest }, (_, i) => `${server.base}/status/200?rest=${i}`),
+  ];
+  const path = join(dir, `list-${Math.random().toString(36).slice(2)}.txt`);
+  await writeFile(path, `${urls.join('\n')}\n`);
+  return path;
+}
+
+/** The two held requests have arrived, and everything before them was answered. */
+function holding(server: TestServer, done: number): boolean {
+  return server.seen.length === done + 2 && server.inFlight === 2;
+}
+
+describe('a signal stops the run cleanly', () => {
+  for (const [signal, code] of STOPS) {
+    it(`on ${signal}, writes every started entry's record in order (in-flight ones EABORTED), says how many never started, and exits ${code}`, () =>
+      withServer(async (server) => {
+        const list = await heldList(server, 3, 40);
+        const child = spawnCli(['-f', 'jsonl', '-c', '2', '-t', '60s', list]);
+        child.stdin?.end();
+        const live = watch(child);
+        await until(() => holding(server, 3) && lineCount(live.stdout) === 3, 'three records and two held');
+        child.kill(signal);
+        const run = await live.done;
+        assert.equal(run.code, code, run.stderr);
+        assert.deepEqual(
+          jsonLines(run.stdout).map((r) => [r['index'], r['line'], r['status'], r['error']]),
+          [
+            [0, 1, 200, null],
+            [1, 2, 200, null],
+            [2, 3, 200, null],
+            [3, 4, null, 'EABORTED'],
+            [4, 5, null, 'EABORTED'],
+          ],
+        );
+        assert.match(run.stderr, /^5 URLs in .*: 3 ok, 2 failed\n/);
+        assert.match(run.stderr, /\n {2}errors {3}EABORTED 2\n/);
+        assert.match(run.stderr, new RegExp(`\\n  interrupted by ${signal}: 40 entries never started\\n$`));
+        assert.equal(server.seen.length, 5, 'no entry started after the signal');
+      }));
+
+    it(`on ${signal}, completes a JUnit -o file as valid XML and leaves TMPDIR empty`, () =>
+      withServer(async (server) => {
+        // 600 test cases are more than the JUnit reporter holds in memory, so they are spooled.
+        const list = await heldList(server, 600, 5);
+        const temp = await mkdtemp(join(dir, 'tmp-'));
+        const report = join(dir, `report-${signal}.xml`);
+        const child = spawnCli(['-f', 'junit', '-o', report, '-c', '2', '-t', '60s', list], {
+          env: cleanEnv({ TMPDIR: temp }),
+        });
+        child.stdin?.end();
+        const live = watch(child);
+        await until(() => holding(server, 600), 'two held requests');
+        await until(async () => (await readdir(temp)).some((name) => name.startsWith('parfetch-junit-')), 'the spool');
+        child.kill(signal);
+        const run = await live.done;
+        assert.equal(run.code, code, run.stderr);
+        assert.match(run.stderr, new RegExp(`interrupted by ${signal}: 5 entries never started\\n$`));
+        const xml = await readFile(report, 'utf8');
+        assert.equal(XMLValidator.validate(xml), true);
+        const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml) as {
+          testsuites: {
+            testsuite: {
+              tests: string;
+              failures: string;
+              testcase: Array<{ line: string; failure?: { type: string } }>;
+            };
+          };
+        };
+        const suite = doc.testsuites.testsuite;
+        assert.equal(suite.tests, '602');
+        assert.equal(suite.failures, '2');
+        assert.deepEqual(
+          suite.testcase.map((c) => Number(c.line)),
+          Array.from({ length: 602 }, (_, i) => i + 1),
+        );
+        assert.deepEqual(
+          suite.testcase.slice(600).map((c) => c.failure?.type),
+          ['EABORTED', 'EABORTED'],
+        );
+        assert.deepEqual(await readdir(temp), []);
+      }));
+  }
+
+  it('on SIGTERM with stdin still open, exits 143 at once and says the rest of the input was not read', () =>
+    withServer(async (server) => {
+      const child = spawnCli(['-f', 'jsonl']);
+      const live = watch(child);
+      child.stdin?.write(`${server.base}/status/200\n`);
+      await until(() => lineCount(live.stdout) === 1, 'the first record');
+      child.kill('SIGTERM');
+      const run = await live.done;
+      assert.equal(run.code, 143, run.stderr);
+      assert.equal(jsonLines(run.stdout).length, 1);
+      assert.match(
+        run.stderr,
+        /interrupted by SIGTERM: 0 entries never started, and the rest of the input was not read\n$/,
+      );
+    }));
+});
+
+describe('a second signal', () => {
+  for (const [first, second, code] of [
+    ['SIGTERM', 'SIGTERM', 143],
+    ['SIGINT', 'SIGINT', 130],
+    ['SIGINT', 'SIGHUP', 129],
+  ] as const) {
+    it(`(${first}, then ${second} while the report is being written) leaves at once with ${code} and removes the spool`, () =>
+      withServer(async (server) => {
+        // A JUnit document of about 1 MB goes to a stdout nobody reads, so writing it stalls.
+        const entries = 5000;
+        const urls = [
+          ...Array.from({ length: entries }, (_, i) => `${server.base}/status/200?i=${i}`),
+          `${server.base}/hang`,
+        ];
+        const list = join(dir, `second-${first}-${second}.txt`);
+        await writeFile(list, `${urls.join('\n')}\n`);
+        const temp = await mkdtemp(join(dir, 'tmp-'));
+        const child = spawn(process.execPath, [BIN, '-f', 'junit', '-c', '8', '-t', '60s', list], {
+          env: cleanEnv({ TMPDIR: temp }),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+        const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        const exited = new Promise<number | null>((resolve) => child.on('exit', (status) => resolve(status)));
+
+        await until(() => server.seen.length === entries + 1 && server.inFlight === 1, 'the held request', 45_000);
+        await until(async () => (await readdir(temp)).length === 1, 'the spool');
+        child.kill(first);
+        // The held request is aborted: the first signal was handled, and the report is being written.
+        await until(() => server.inFlight === 0, 'the abort');
+        child.kill(second);
+        const status = await exited;
+        clearTimeout(killer);
+
+        assert.equal(status, code, stderr);
+        assert.deepEqual(await readdir(temp), []);
+        let stdout = '';
+        for await (const chunk of child.stdout.setEncoding('utf8')) stdout += chunk as string;
+        assert.ok(!stdout.includes('</testsuites>'), 'the report was cut short');
+      }));
+  }
+});

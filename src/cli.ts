@@ -314,6 +314,12 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO, stopping: Stopp
   const progress = showProgress
     ? new (await import('./report/progress.js')).Progress(io.stderr as NodeJS.WriteStream, errPaint)
     : null;
+  // The bar's total, counted ahead when every source can be read twice (not stdin or a FIFO).
+  const counting = new AbortController();
+  if (progress) {
+    const { countSources } = await import('./count-lines.js');
+    void countSources(sources, options.shard, counting.signal).then((n) => n !== null && progress.expect(n));
+  }
   const sharesTerminal = progress !== null && Boolean(outStream.isTTY);
   const output = new Output(
     outStream,
@@ -362,6 +368,7 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO, stopping: Stopp
       }
     }
   } finally {
+    counting.abort();
     progress?.stop();
   }
   const empty = input.seen === 0 && input.ended && !flags.allowEmpty;

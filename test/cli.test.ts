@@ -233,7 +233,7 @@ describe('on a terminal', () => {
   it('colours statuses and draws the progress bar, with result lines above it', async () => {
     const screen = await inTerminal(['-c', '2', `${server.base}/status/200`, `${server.base}/status/404`], cleanEnv());
     assert.match(screen, /\u001b\[32m200\u001b\[39m/, 'green 200');
-    assert.match(screen, /\u001b\[33m404\u001b\[39m/, 'yellow 404');
+    assert.match(screen, /\u001b\[31m404\u001b\[39m/, 'red 404: not ok');
     assert.match(screen, /\d+\/\d+\+? \| .*ok.* failed \| \d+\/s \| ETA/, 'the bar');
     assert.match(screen, /\r\u001b\[2K\u001b\[32m200/, 'the bar line is cleared before results are written');
     assert.match(screen.replace(/\u001b\[\d+m/g, ''), /2 URLs in/);

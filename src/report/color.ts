@@ -38,12 +38,8 @@ export async function makePaint(level: ColorLevel): Promise<Paint> {
   return new Chalk({ level });
 }
 
-/** Colours a status by class; `ERR` for none. */
+/** A status (`ERR` for none) coloured by outcome: green when ok, red when not. */
 export function paintStatus(paint: Paint, status: number | null, ok: boolean): string {
-  if (status === null) return paint.red('ERR');
-  const text = String(status);
-  if (status >= 500) return paint.red(text);
-  if (status >= 400) return paint.yellow(text);
-  if (status >= 300) return paint.cyan(text);
-  return ok ? paint.green(text) : paint.magenta(text);
+  const text = status === null ? 'ERR' : String(status);
+  return ok ? paint.green(text) : paint.red(text);
 }

@@ -1,16 +1,22 @@
-// text: `<status|ERR> <url> <time> [error]`, coloured by status class on a terminal.
+// text: `<status|ERR> <url> <time> [error | expected <list>]`, green when ok and red when not on a terminal.
+// A line that is not ok says so in words too, so it stands out without colour.
 
 import type { Result } from '../result.js';
 import { paintStatus } from './color.js';
 import { formatMs, printable } from './escape.js';
-import type { Reporter, ReporterContext } from './reporter.js';
+import { expectation, type Reporter, type ReporterContext } from './reporter.js';
 
-export function textReporter({ paint }: ReporterContext): Reporter {
+export function textReporter(context: ReporterContext): Reporter {
+  const { paint } = context;
   return {
     record(result: Result): string {
       const status = paintStatus(paint, result.status, result.ok);
-      const error = result.error ? ` ${paint.red(result.error)}` : '';
-      return `${status} ${printable(result.url)} ${paint.dim(formatMs(result.ms))}${error}\n`;
+      const why = result.error
+        ? ` ${paint.red(result.error)}`
+        : result.ok
+          ? ''
+          : ` ${paint.red(`expected ${printable(expectation(result, context))}`)}`;
+      return `${status} ${printable(result.url)} ${paint.dim(formatMs(result.ms))}${why}\n`;
     },
   };
 }

@@ -5,6 +5,7 @@
 
 import { createRequire } from 'node:module';
 import type { Agent, Dispatcher, EnvHttpProxyAgent, ProxyAgent } from 'undici';
+import { parseProxyUrl } from './url.js';
 
 const require = createRequire(import.meta.url);
 
@@ -33,10 +34,28 @@ export interface DispatcherSettings {
   env: NodeJS.ProcessEnv;
 }
 
-/** True when the environment names a proxy (either case, as curl reads them). */
-export function envProxy(env: NodeJS.ProcessEnv): boolean {
-  return Boolean(env['HTTP_PROXY'] || env['http_proxy'] || env['HTTPS_PROXY'] || env['https_proxy']);
+/** Where the proxy for each scheme's requests is read: lower case first, then upper case. */
+const PROXY_VARIABLES = { http: ['http_proxy', 'HTTP_PROXY'], https: ['https_proxy', 'HTTPS_PROXY'] } as const;
+
+/** The variable that names the proxy for `scheme` requests, with its value, or null. */
+export function proxyVariable(
+  env: NodeJS.ProcessEnv,
+  scheme: 'http' | 'https',
+): { name: string; value: string } | null {
+  for (const name of PROXY_VARIABLES[scheme]) {
+    const value = env[name];
+    if (value) return { name, value };
+  }
+  return null;
 }
+
+/** True when the environment names a proxy. */
+export function envProxy(env: NodeJS.ProcessEnv): boolean {
+  return proxyVariable(env, 'http') !== null || proxyVariable(env, 'https') !== null;
+}
+
+/** The proxy URL undici is given: `host:port` as `http://host:port` (settings are checked before). */
+const proxyUri = (text: string): string => parseProxyUrl(text)?.href ?? text;
 
 export function createDispatcher({ connections, connectTimeout, tls, proxy, env }: DispatcherSettings): Dispatcher {
   const common = {
@@ -50,7 +69,7 @@ export function createDispatcher({ connections, connectTimeout, tls, proxy, env 
   };
   if (proxy !== undefined) {
     const Proxy = loadProxyAgent();
-    return new Proxy({ ...common, uri: proxy, requestTls: tls, proxyTls: { timeout: connectTimeout } });
+    return new Proxy({ ...common, uri: proxyUri(proxy), requestTls: tls, proxyTls: { timeout: connectTimeout } });
   }
   if (envProxy(env)) {
     const EnvProxy = loadEnvProxyAgent();
@@ -58,8 +77,9 @@ export function createDispatcher({ connections, connectTimeout, tls, proxy, env 
       ...common,
       connect: tls,
       requestTls: tls,
-      httpProxy: env['http_proxy'] || env['HTTP_PROXY'] || undefined,
-      httpsProxy: env['https_proxy'] || env['HTTPS_PROXY'] || undefined,
+      // '' rather than undefined: undici would read process.env instead of `env`.
+      httpProxy: proxyUri(proxyVariable(env, 'http')?.value ?? ''),
+      httpsProxy: proxyUri(proxyVariable(env, 'https')?.value ?? ''),
       noProxy: env['no_proxy'] ?? env['NO_PROXY'],
     } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
   }

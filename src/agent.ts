@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import type { Agent, buildConnector, Dispatcher, EnvHttpProxyAgent, ProxyAgent } from 'undici';
 import { dropContinue } from './interim.js';
+import { parseProxyUrl } from './url.js';
 
 const require = createRequire(import.meta.url);
 
@@ -43,10 +44,28 @@ export interface DispatcherSettings {
   env: NodeJS.ProcessEnv;
 }
 
-/** True when the environment names a proxy (either case, as curl reads them). */
-export function envProxy(env: NodeJS.ProcessEnv): boolean {
-  return Boolean(env['HTTP_PROXY'] || env['http_proxy'] || env['HTTPS_PROXY'] || env['https_proxy']);
+/** Where the proxy for each scheme's requests is read: lower case first, then upper case. */
+const PROXY_VARIABLES = { http: ['http_proxy', 'HTTP_PROXY'], https: ['https_proxy', 'HTTPS_PROXY'] } as const;
+
+/** The variable that names the proxy for `scheme` requests, with its value, or null. */
+export function proxyVariable(
+  env: NodeJS.ProcessEnv,
+  scheme: 'http' | 'https',
+): { name: string; value: string } | null {
+  for (const name of PROXY_VARIABLES[scheme]) {
+    const value = env[name];
+    if (value) return { name, value };
+  }
+  return null;
 }
+
+/** True when the environment names a proxy. */
+export function envProxy(env: NodeJS.ProcessEnv): boolean {
+  return proxyVariable(env, 'http') !== null || proxyVariable(env, 'https') !== null;
+}
+
+/** The proxy URL undici is given: `host:port` as `http://host:port` (settings are checked before). */
+const proxyUri = (text: string): string => parseProxyUrl(text)?.href ?? text;
 
 export function createDispatcher({ connections, connectTimeout, tls, proxy, env }: DispatcherSettings): Dispatcher {
   const common = {
@@ -60,7 +79,7 @@ export function createDispatcher({ connections, connectTimeout, tls, proxy, env 
   };
   if (proxy !== undefined) {
     const Proxy = loadProxyAgent();
-    return new Proxy({ ...common, uri: proxy, requestTls: tls, proxyTls: { timeout: connectTimeout } });
+    return new Proxy({ ...common, uri: proxyUri(proxy), requestTls: tls, proxyTls: { timeout: connectTimeout } });
   }
   // parfetch's own connector for direct connections (see interim.ts); undici applies
   // connectTimeout only to a connector it builds itself, so it goes in here.
@@ -71,8 +90,9 @@ export function createDispatcher({ connections, connectTimeout, tls, proxy, env 
       ...common,
       connect: direct(),
       requestTls: tls,
-      httpProxy: env['http_proxy'] || env['HTTP_PROXY'] || undefined,
-      httpsProxy: env['https_proxy'] || env['HTTPS_PROXY'] || undefined,
+      // '' rather than undefined: undici would read process.env instead of `env`.
+      httpProxy: proxyUri(proxyVariable(env, 'http')?.value ?? ''),
+      httpsProxy: proxyUri(proxyVariable(env, 'https')?.value ?? ''),
       noProxy: env['no_proxy'] ?? env['NO_PROXY'],
     } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
   }

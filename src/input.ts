@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { UsageError } from './options.js';
 import type { Entry } from './result.js';
+import { maskUrl } from './url.js';
 
 /** Lines longer than this cannot be URLs a server accepts; they are reported, never held whole. */
 export const MAX_LINE_BYTES = 64 * 1024;
@@ -28,6 +29,14 @@ export function classifySources(args: readonly string[]): Source[] {
   });
 }
 
+/**
+ * A name that reads as a URL without its `http://`: a host (`example.com`, `127.0.0.1`,
+ * `localhost`, `[::1]`), perhaps with credentials and a port, then nothing or a path; or one
+ * that starts `http:` or `https:` but not `//`.
+ */
+const HOST_LIKE =
+  /^(?:https?:(?!\/\/)|(?:[^\s/@]*@)?(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z][a-z0-9-]+|\d+(?:\.\d+){3}|localhost|\[[0-9a-f:.]+\])(?::\d+)?(?:[/?#]|$))/i;
+
 /** Checks that every file source is a readable regular file, before any work starts. */
 export async function checkSources(sources: readonly Source[]): Promise<void> {
   for (const source of sources) {
@@ -40,13 +49,10 @@ export async function checkSources(sources: readonly Source[]): Promise<void> {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(code);
-      const hint =
-        code === 'ENOENT' && !path.includes('/') && path.includes('.')
-          ? ' (URLs must start with http:// or https://)'
-          : '';
-      throw new UsageError(`cannot read "${path}": ${why}${hint}`);
+      const hint = code === 'ENOENT' && HOST_LIKE.test(path) ? ' (URLs must start with http:// or https://)' : '';
+      throw new UsageError(`cannot read "${maskUrl(path)}": ${why}${hint}`);
     }
-    if (!isFile) throw new UsageError(`cannot read "${path}": it is a directory or not a regular file`);
+    if (!isFile) throw new UsageError(`cannot read "${maskUrl(path)}": it is a directory or not a regular file`);
   }
 }
 
@@ -69,7 +75,7 @@ export async function* readEntries(
     try {
       yield* entriesOf(stream, name);
     } catch (error) {
-      throw new UsageError(`cannot read "${name}": ${(error as Error).message}`);
+      throw new UsageError(`cannot read "${maskUrl(name)}": ${(error as Error).message}`);
     } finally {
       if (source.kind === 'file') stream.destroy();
     }

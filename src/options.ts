@@ -1,8 +1,10 @@
 // The one options object shared by the library and the CLI: types, defaults, validation.
 
 import { readFileSync } from 'node:fs';
+import { proxyVariable } from './agent.js';
 import { DEFAULT_ACCEPT, type AcceptList, type Result } from './result.js';
 import { MAX_TIMER_MS } from './timer.js';
+import { maskProxyUrl, parseProxyUrl } from './url.js';
 
 /** A mistake in what the user asked for. The CLI prints its message as one line and exits 2. */
 export class UsageError extends Error {
@@ -47,11 +49,11 @@ export interface Options {
   rate?: Rate;
   /** Bound for the whole run, in ms: entries not finished by then end as `EDEADLINE`. Default: none. */
   deadline?: number;
-  /** Send every request through this proxy (`http://host:port`), overriding the environment. */
+  /** Send every request through this proxy (`http://host:port`; `host:port` alone means http), overriding the environment. */
   proxy?: string;
   /** Certificates (PEM) trusted besides Node's own, for private CAs. */
   ca?: string[];
-  /** Where HTTP_PROXY, HTTPS_PROXY and NO_PROXY are read. Default `process.env`. */
+  /** Where HTTP_PROXY, HTTPS_PROXY and NO_PROXY are read (checked at once, as `proxy` is). Default `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** Fetch only the entries whose index modulo `count` is `index` (0-based); records keep their global index. */
   shard?: Shard;
@@ -192,8 +194,17 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     throw new UsageError(`rate must be a whole number of requests from 1 up per a window of up to ${MAX_TIMER_MS} ms`);
   }
   const { proxy, shard } = options;
-  if (proxy !== undefined && !/^(https?|socks5?):\/\/[^/]/i.test(proxy)) {
-    throw new UsageError(`proxy "${proxy}" is not a URL: use e.g. http://proxy.internal:3128`);
+  if (proxy !== undefined && !parseProxyUrl(proxy)) {
+    throw new UsageError(`proxy "${maskProxyUrl(proxy)}" is not a URL: use e.g. http://proxy.internal:3128`);
+  }
+  // The environment's proxies are used, so checked, only without `proxy`.
+  const env = options.env ?? process.env;
+  for (const found of proxy === undefined ? [proxyVariable(env, 'http'), proxyVariable(env, 'https')] : []) {
+    if (found && !parseProxyUrl(found.value)) {
+      throw new UsageError(
+        `${found.name} "${maskProxyUrl(found.value)}" is not a proxy URL: use e.g. http://proxy.internal:3128`,
+      );
+    }
   }
   if (
     shard !== undefined &&

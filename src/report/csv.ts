@@ -1,4 +1,4 @@
-// csv: a header row, then one row per record, quoted as RFC 4180 says.
+// csv: a header row, then one row per record, quoted as RFC 4180 says, formulas neutralised.
 
 import type { Result } from '../result.js';
 import type { Reporter } from './reporter.js';
@@ -19,9 +19,18 @@ const COLUMNS = [
   'expected',
 ] as const satisfies ReadonlyArray<keyof Result>;
 
-/** A field quoted when it holds a comma, a quote, a line break or edge spaces; `null` is empty. */
+/** How a text cell that a spreadsheet would run as a formula starts (OWASP's list, and NUL). */
+// eslint-disable-next-line no-control-regex
+const FORMULA = /^[=+\-@\t\r\0]/;
+
+/**
+ * A field quoted when it holds a comma, a quote, a line break or edge spaces; `null` is empty.
+ * A text that could start a formula (`=HYPERLINK(…)`) gets a leading `'` and quotes, as OWASP
+ * advises; `-` alone (stdin) cannot, and numbers stay numbers.
+ */
 export function csvField(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';
+  if (typeof value === 'string' && FORMULA.test(value) && value !== '-') return `"'${value.replaceAll('"', '""')}"`;
   const text = String(value);
   return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

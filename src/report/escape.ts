@@ -1,15 +1,24 @@
 // Making untrusted text (URLs from input, from Location headers) safe for each output.
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-// eslint-disable-next-line no-control-regex
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+/**
+ * Characters that are not shown as themselves: controls (C0, DEL, C1), format characters (bidi
+ * overrides and isolates, zero-width ones, soft hyphen, tags) and line and paragraph separators.
+ */
+const HIDDEN = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+const HIDDENS = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
 
-/** Escapes control characters as `\xNN`, so input can never drive a terminal. */
+/**
+ * Escapes hidden characters as `\xNN` (up to U+00FF), `\uNNNN` or `\u{NNNNN}`, so input can
+ * never drive a terminal, and `/a\u202egnp.exe` cannot pose as `/aexe.png`.
+ */
 export function printable(text: string): string {
-  return CONTROL.test(text)
-    ? text.replace(CONTROLS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
-    : text;
+  return HIDDEN.test(text) ? text.replace(HIDDENS, escapeHidden) : text;
+}
+
+function escapeHidden(c: string): string {
+  const code = c.codePointAt(0) ?? 0;
+  if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+  return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
 }
 
 /** `35ms` below a second, `1.23s` above. */

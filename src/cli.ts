@@ -21,7 +21,7 @@ import {
 import { capYoungGeneration, checkYoungGeneration, tightenOldGeneration } from './heap.js';
 import { checkSources, classifySources, readEntries, type Source } from './input.js';
 import type { AcceptList, Entry } from './result.js';
-import { FORMATS, type Format } from './report/reporter.js';
+import { FORMATS, type Format } from './report/formats.js';
 import type { Interruption } from './report/summary.js';
 
 /**
@@ -304,7 +304,7 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO, stopping: Stopp
     await Promise.all([
       import('./index.js'),
       import('./report/color.js'),
-      import('./report/reporter.js'),
+      import('./report/formats.js'),
       import('./report/summary.js'),
       import('./report/output.js'),
     ]);

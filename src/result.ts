@@ -71,6 +71,31 @@ export interface Result {
   expected: string | null;
 }
 
+/**
+ * The record's fields in their one order: jsonl writes them so (records are built in it), csv
+ * uses it for its columns, and the README's `Result` block is checked against it.
+ */
+export const RESULT_FIELDS = [
+  'index',
+  'source',
+  'line',
+  'url',
+  'status',
+  'ok',
+  'error',
+  'ms',
+  'attempts',
+  'redirects',
+  'finalUrl',
+  'bytes',
+  'expected',
+] as const satisfies ReadonlyArray<keyof Result>;
+
+// Every field of Result is listed: adding one without listing it here fails to compile.
+type Unlisted = Exclude<keyof Result, (typeof RESULT_FIELDS)[number]>;
+const everyFieldListed: [Unlisted] extends [never] ? true : false = true;
+void everyFieldListed;
+
 /** A set of accepted status codes, as inclusive ranges. */
 export type AcceptList = ReadonlyArray<readonly [number, number]>;
 

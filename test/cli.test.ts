@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../src/cli.js';
+import { RESULT_FIELDS } from '../src/result.js';
 import { BIN, cleanEnv, jsonLines, runCli, spawnCli, watch } from './helpers/cli.js';
 import { routes, startServer, type TestServer } from './helpers/server.js';
 
@@ -130,21 +131,7 @@ describe('output', () => {
   it('writes jsonl records with the documented fields and types', async () => {
     const run = await runCli(['-f', 'jsonl', '--retries', '0', `${server.base}/redirect/1`, `${server.base}/reset`]);
     const [ok, failed] = jsonLines(run.stdout);
-    assert.deepEqual(Object.keys(ok ?? {}), [
-      'index',
-      'source',
-      'line',
-      'url',
-      'status',
-      'ok',
-      'error',
-      'ms',
-      'attempts',
-      'redirects',
-      'finalUrl',
-      'bytes',
-      'expected',
-    ]);
+    assert.deepEqual(Object.keys(ok ?? {}), [...RESULT_FIELDS]);
     assert.deepEqual(
       { ...ok, ms: 0 },
       {
@@ -433,6 +420,14 @@ describe('signals and pipes', () => {
 });
 
 describe('documentation', () => {
+  it("the README's Result type lists the record's fields in their order", async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const block = /```ts\ninterface Result \{\n([\s\S]*?)\n\}\n```/.exec(readme)?.[1];
+    assert.ok(block !== undefined, 'README has the Result type');
+    const fields = [...block.matchAll(/^\s+(\w+):/gm)].map((m) => m[1]);
+    assert.deepEqual(fields, [...RESULT_FIELDS]);
+  });
+
   it('the README shows the same options as --help', async () => {
     const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
     const help = (await runCli(['--help'])).stdout;

@@ -1,23 +1,7 @@
 // csv: a header row, then one row per record, quoted as RFC 4180 says, formulas neutralised.
 
-import type { Result } from '../result.js';
+import { RESULT_FIELDS } from '../result.js';
 import type { Reporter } from './reporter.js';
-
-const COLUMNS = [
-  'index',
-  'source',
-  'line',
-  'url',
-  'status',
-  'ok',
-  'error',
-  'ms',
-  'attempts',
-  'redirects',
-  'finalUrl',
-  'bytes',
-  'expected',
-] as const satisfies ReadonlyArray<keyof Result>;
 
 /** How a text cell that a spreadsheet would run as a formula starts (OWASP's list, and NUL). */
 // eslint-disable-next-line no-control-regex
@@ -37,7 +21,7 @@ export function csvField(value: string | number | boolean | null | undefined): s
 
 export function csvReporter(): Reporter {
   return {
-    start: () => `${COLUMNS.join(',')}\r\n`,
-    record: (result) => `${COLUMNS.map((column) => csvField(result[column])).join(',')}\r\n`,
+    start: () => `${RESULT_FIELDS.join(',')}\r\n`,
+    record: (result) => `${RESULT_FIELDS.map((column) => csvField(result[column])).join(',')}\r\n`,
   };
 }

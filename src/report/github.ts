@@ -4,8 +4,10 @@
 import { appendFileSync } from 'node:fs';
 import type { Result } from '../result.js';
 import { paintStatus } from './color.js';
-import { formatMs, printable } from './escape.js';
-import { failureReason, type Reporter, type ReporterContext } from './reporter.js';
+import { formatMs } from './duration.js';
+import { printable } from './escape.js';
+import { failureReason } from './reason.js';
+import type { Reporter, ReporterContext } from './reporter.js';
 import type { Summary } from './summary.js';
 
 /** Failed entries listed in the step summary, at most. */

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Result } from '../result.js';
 import { printable } from './escape.js';
-import { failureReason, type Reporter, type ReporterContext } from './reporter.js';
+import { failureReason } from './reason.js';
+import type { Reporter, ReporterContext } from './reporter.js';
 import type { Summary } from './summary.js';
 
 /** Test cases are written to the spool in blocks of about this many bytes. */

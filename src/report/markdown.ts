@@ -1,7 +1,8 @@
 // markdown: a table for people, and for pasting into issues and pull requests.
 
 import type { Result } from '../result.js';
-import { formatMs, printable } from './escape.js';
+import { formatMs } from './duration.js';
+import { printable } from './escape.js';
 import type { Reporter } from './reporter.js';
 
 /** Text safe inside a table cell: pipes escaped, line breaks and controls made visible. */

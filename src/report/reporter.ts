@@ -1,4 +1,4 @@
-// The one small interface every output format implements, and the registry of formats.
+// The one small interface every output format implements. The formats are listed in formats.ts.
 
 import type { Result } from '../result.js';
 import type { Paint } from './color.js';
@@ -23,35 +23,4 @@ export interface ReporterContext {
   env: NodeJS.ProcessEnv;
   /** Reports, as one line, a side file that could not be written while the records still are. */
   warn?: (message: string) => void;
-}
-
-export const FORMATS = ['text', 'jsonl', 'csv', 'junit', 'github', 'markdown'] as const;
-export type Format = (typeof FORMATS)[number];
-
-export async function createReporter(format: Format, context: ReporterContext): Promise<Reporter> {
-  switch (format) {
-    case 'text':
-      return (await import('./text.js')).textReporter(context);
-    case 'jsonl':
-      return (await import('./jsonl.js')).jsonlReporter();
-    case 'csv':
-      return (await import('./csv.js')).csvReporter();
-    case 'junit':
-      return (await import('./junit.js')).junitReporter(context);
-    case 'github':
-      return (await import('./github.js')).githubReporter(context);
-    case 'markdown':
-      return (await import('./markdown.js')).markdownReporter();
-  }
-}
-
-/** What an entry was expected to answer, for messages: its own expectation or the global one. */
-export function expectation(result: Result, context: ReporterContext): string {
-  return result.expected ?? context.acceptText;
-}
-
-/** A one-line reason a record is not ok: `404 (expected 200-299)` or `ECONNREFUSED`. */
-export function failureReason(result: Result, context: ReporterContext): string {
-  if (result.error) return result.status === null ? result.error : `${result.status} ${result.error}`;
-  return `${result.status ?? 'no status'} (expected ${expectation(result, context)})`;
 }

@@ -2,7 +2,7 @@
 
 import type { Result } from '../result.js';
 import type { Paint } from './color.js';
-import { formatMs } from './escape.js';
+import { formatMs } from './duration.js';
 
 /** Latencies go in log-spaced buckets (2 % wide), so a million results cost the same as ten. */
 const BUCKET_GROWTH = 1.02;

@@ -3,8 +3,10 @@
 
 import type { Result } from '../result.js';
 import { paintStatus } from './color.js';
-import { formatMs, printable } from './escape.js';
-import { expectation, type Reporter, type ReporterContext } from './reporter.js';
+import { formatMs } from './duration.js';
+import { printable } from './escape.js';
+import { expectation } from './reason.js';
+import type { Reporter, ReporterContext } from './reporter.js';
 
 export function textReporter(context: ReporterContext): Reporter {
   const { paint } = context;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { main } from '../src/cli.js';
+import { main } from '../src/cli/main.js';
 import { RESULT_FIELDS } from '../src/result.js';
 import { BIN, cleanEnv, jsonLines, runCli, spawnCli, watch } from './helpers/cli.js';
 import { routes, startServer, type TestServer } from './helpers/server.js';

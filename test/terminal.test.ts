@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { countEntries, shareOf } from '../src/count-lines.js';
+import { countEntries, shareOf } from '../src/cli/count-lines.js';
 import { MAX_LINE_BYTES, entriesOf } from '../src/input.js';
 import { PLAIN, type Paint } from '../src/report/color.js';
 import { barLine, formatEta, type BarState } from '../src/report/progress.js';

@@ -3,8 +3,8 @@
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { MAX_LINE_BYTES, type Source } from './input.js';
-import type { Shard } from './options.js';
+import { MAX_LINE_BYTES, type Source } from '../input.js';
+import type { Shard } from '../options.js';
 
 /** What a line is, from its first byte that is not ASCII whitespace. */
 const BLANK = 0; // nothing but ASCII whitespace so far

@@ -1,0 +1,145 @@
+// The command-line schema: every flag, its help text and its parser (commander). Defaults come
+// from the library's DEFAULTS, so the help shows what a run uses.
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULTS, UsageError, VERSION, parseAcceptList, parseDuration, parseRate, type Rate } from '../options.js';
+import type { AcceptList } from '../result.js';
+import { FORMATS, type Format } from '../report/formats.js';
+
+/** The flags as commander hands them over. */
+export interface Flags {
+  concurrency: number;
+  timeout: number;
+  method: string;
+  header?: string[];
+  userAgent: string;
+  follow: boolean;
+  maxRedirects: number;
+  insecure?: boolean;
+  accept: AcceptList;
+  format: Format;
+  onlyFailed?: boolean;
+  output?: string;
+  progress?: boolean;
+  color?: boolean;
+  quiet?: boolean;
+  connectTimeout?: number;
+  retries: number;
+  retryDelay: number;
+  retryMaxWait: number;
+  retryAll?: boolean;
+  perHost?: number;
+  rate?: Rate;
+  deadline?: number;
+  proxy?: string;
+  cacert?: string;
+  shard?: string;
+  allowEmpty?: boolean;
+}
+
+const EXAMPLES = `
+Examples:
+  parfetch urls.txt                          fetch every URL in a file, one per line
+  parfetch https://a.example https://b.example
+  grep -o 'https://[^ ]*' notes.md | parfetch -c 100 -f jsonl | jq 'select(.ok|not)'
+  parfetch -c 20 --no-follow --accept 200-299,301 health.txt || echo "service unhealthy"
+
+Input: URLs given as arguments, files of URLs (one per line; blank lines and # comments
+skipped), or "-" for stdin; with no source, stdin is read when it is not a terminal.
+Exit status: 0 all ok, 1 some entry not ok, 2 usage or input error (also an input with no
+URLs, unless --allow-empty), 74 results could not be written, 129/130/143 stopped by
+SIGHUP/SIGINT/SIGTERM (what finished is still reported), 141 stdout closed by its reader.
+`;
+
+/** Wraps a parser so commander reports its message as a usage error for the option. */
+function arg<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+}
+
+function wholeNumber(min: number): (text: string) => number {
+  return (text) => {
+    const n = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`"${text}" is not a whole number from ${min} up`);
+    return n;
+  };
+}
+
+/** The program, without side effects: the caller decides how it writes and exits. */
+export function buildProgram(): Command {
+  return new Command('parfetch')
+    .description('Fetch many URLs in parallel; print one result per input line, in input order.')
+    .usage('[options] [source...]')
+    .argument('[source...]', 'URLs (http:// or https://), files of URLs, or - for stdin')
+    .option('-c, --concurrency <n>', 'requests in flight at once', arg(wholeNumber(1)), DEFAULTS.concurrency)
+    .addOption(
+      new Option('-t, --timeout <duration>', 'time limit per request: connect, headers and body (10 = 10s; 500ms, 1m)')
+        .argParser(arg(parseDuration))
+        .default(DEFAULTS.timeout, '10s'),
+    )
+    .option('-X, --method <method>', 'HTTP method', DEFAULTS.method)
+    .addOption(
+      new Option('-H, --header <header>', 'extra request header "Name: value" (repeatable)').argParser(
+        (v: string, all: string[] | undefined) => [...(all ?? []), v],
+      ),
+    )
+    .option('-A, --user-agent <ua>', 'User-Agent header', DEFAULTS.userAgent)
+    .option('--no-follow', 'do not follow redirects: report the 3xx itself')
+    .option(
+      '--max-redirects <n>',
+      'redirects followed before ETOOMANYREDIRECTS',
+      arg(wholeNumber(0)),
+      DEFAULTS.maxRedirects,
+    )
+    .option('--connect-timeout <duration>', 'time limit for connecting (default: the --timeout)', arg(parseDuration))
+    .option(
+      '--retries <n>',
+      'retries after a network error, timeout, 408, 429, 500, 502, 503 or 504',
+      arg(wholeNumber(0)),
+      DEFAULTS.retries,
+    )
+    .addOption(
+      new Option('--retry-delay <duration>', 'base of the exponential backoff with full jitter')
+        .argParser(arg(parseDuration))
+        .default(DEFAULTS.retryDelay, '500ms'),
+    )
+    .addOption(
+      new Option('--retry-max-wait <duration>', 'longest Retry-After honoured; a longer one ends the retries')
+        .argParser(arg(parseDuration))
+        .default(DEFAULTS.retryMaxWait, '30s'),
+    )
+    .option('--retry-all', 'retry non-idempotent methods (POST, PATCH) too')
+    .option('--per-host <n>', 'requests in flight per origin (default: no limit beyond -c)', arg(wholeNumber(1)))
+    .option('--rate <n[/s|/m]>', 'at most n requests started in any sliding second (or minute)', arg(parseRate))
+    .option(
+      '--deadline <duration>',
+      'bound for the whole run: entries not done by then fail with EDEADLINE',
+      arg(parseDuration),
+    )
+    .option('-k, --insecure', 'do not verify TLS certificates')
+    .option('--cacert <file>', 'also trust the CA certificates (PEM) in this file')
+    .option('--proxy <url>', 'send requests through this proxy (default: HTTP_PROXY, HTTPS_PROXY, NO_PROXY)')
+    .option('--shard <K/N>', 'fetch only entries whose index mod N is K (K defaults to JOB_COMPLETION_INDEX)')
+    .addOption(
+      new Option('--accept <list>', 'status codes counted as ok, e.g. 200-299,301')
+        .argParser(arg(parseAcceptList))
+        .default(DEFAULTS.accept, '200-299'),
+    )
+    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
+    .option('--only-failed', 'print only entries that are not ok (any format; order kept)')
+    .option('--allow-empty', 'exit 0 when the input holds no URLs (by default that is an error, exit 2)')
+    .option('-o, --output <file>', 'write results to a file (overwritten) instead of stdout')
+    .option('--progress', 'show a progress bar on stderr (default: when stderr is a terminal and CI is unset)')
+    .option('--no-progress', 'never show a progress bar')
+    .option('--no-color', 'no colours (also NO_COLOR=1; FORCE_COLOR=1 forces them)')
+    .option('-q, --quiet', 'no summary on stderr')
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show this help')
+    .addHelpText('after', EXAMPLES)
+    .showSuggestionAfterError(true);
+}

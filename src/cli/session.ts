@@ -1,0 +1,190 @@
+// One run at the command line: the output stream, colour, progress bar, signals, the loop over
+// results, the reports and the summary, and the exit status they add up to.
+
+import { createWriteStream, fstatSync, openSync, statSync, type Stats } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { checkSources, classifySources, readEntries, type Source } from '../input.js';
+import { UsageError, resolveOptions } from '../options.js';
+import type { Interruption } from '../report/summary.js';
+import { CountedInput } from './counted-input.js';
+import { EXIT, STOP_SIGNALS } from './exit-codes.js';
+import { checkYoungGeneration } from './heap.js';
+import type { CliIO } from './io.js';
+import { acceptText, optionsFromFlags } from './options.js';
+import type { Flags } from './program.js';
+import type { Stopping } from './stopping.js';
+
+export async function runSession(args: string[], flags: Flags, io: CliIO, stopping: Stopping): Promise<number> {
+  const sources = classifySources(args);
+  if (sources.length === 0) {
+    if (io.stdin.isTTY) {
+      io.stderr.write('parfetch: no URLs given. Usage: parfetch [options] <url|file|->... (see parfetch --help)\n');
+      return EXIT.usage;
+    }
+    sources.push({ kind: 'stdin' });
+  }
+  await checkSources(sources);
+  const options = await optionsFromFlags(flags, io);
+  // Every option is checked before the output file is truncated or anything is read.
+  resolveOptions(options);
+  if (flags.output !== undefined) refuseInputAsOutput(flags.output, sources, io.stdin);
+  let outStream: Writable & { isTTY?: boolean } = io.stdout;
+  if (flags.output !== undefined) {
+    try {
+      outStream = createWriteStream('', { fd: openSync(flags.output, 'w') });
+    } catch (error) {
+      throw new UsageError(`cannot write "${flags.output}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  }
+
+  // Loaded only now, so --help and --version stay quick.
+  const [{ parfetchBatches }, { colorLevel, makePaint }, { createReporter }, { Summary }, { Output }] =
+    await Promise.all([
+      import('../index.js'),
+      import('../report/color.js'),
+      import('../report/formats.js'),
+      import('../report/summary.js'),
+      import('../report/output.js'),
+    ]);
+  const outPaint = await makePaint(colorLevel(outStream, io.env, flags.color));
+  const errPaint = await makePaint(colorLevel(io.stderr, io.env, flags.color));
+  const showProgress = flags.progress ?? (Boolean(io.stderr.isTTY) && !io.env['CI']);
+  const progress = showProgress
+    ? new (await import('../report/progress.js')).Progress(io.stderr as NodeJS.WriteStream, errPaint)
+    : null;
+  // The bar's total, counted ahead when every source can be read twice (not stdin or a FIFO).
+  const counting = new AbortController();
+  if (progress) {
+    const { countSources } = await import('./count-lines.js');
+    void countSources(sources, options.shard, counting.signal).then((n) => n !== null && progress.expect(n));
+  }
+  const sharesTerminal = progress !== null && Boolean(outStream.isTTY);
+  const output = new Output(
+    outStream,
+    sharesTerminal ? { before: () => progress.clear(), after: () => progress.redraw() } : {},
+  );
+  const warn = (message: string): void => {
+    progress?.clear();
+    io.stderr.write(`parfetch: warning: ${message}\n`);
+    progress?.redraw();
+  };
+  const reporter = await createReporter(flags.format, {
+    paint: outPaint,
+    acceptText: acceptText(flags.accept),
+    env: io.env,
+    warn,
+  });
+  stopping.onCleanup(() => reporter.dispose?.());
+  const summary = new Summary();
+
+  const started = performance.now();
+  // Counted as it is read; tells the progress bar when the total is final.
+  const input = new CountedInput(readEntries(sources, io.stdin), options.shard, () => progress?.inputEnded());
+  const entries = input.open(() => stopping.caught !== null);
+  // The head waits for the first record, so an input with no URLs writes nothing.
+  let head = reporter.start?.() ?? '';
+  try {
+    for await (const results of parfetchBatches(entries, {
+      ...options,
+      signal: stopping.controller.signal,
+      onEntry: progress ? (n) => progress.entry(n) : undefined,
+      onSettled: progress ? (r) => progress.settled(r) : undefined,
+    })) {
+      checkYoungGeneration();
+      let text = head;
+      head = '';
+      for (const result of results) {
+        summary.add(result);
+        if (!flags.onlyFailed || !result.ok) text += reporter.record(result);
+      }
+      const wait = output.write(text);
+      if (wait) await wait;
+      if (output.failed) {
+        // Nothing more can be written: stop at once, retries and backoff waits included.
+        stopping.controller.abort();
+        break;
+      }
+    }
+  } finally {
+    counting.abort();
+    progress?.stop();
+  }
+  const empty = input.seen === 0 && input.ended && !flags.allowEmpty;
+  if (head && !empty) output.write(head);
+  if (reporter.end && !empty && !output.failed) {
+    try {
+      for await (const text of reporter.end(summary, performance.now() - started)) {
+        const wait = output.write(text);
+        if (wait) await wait;
+        if (output.failed) break;
+      }
+    } catch (error) {
+      // A report that cannot be put together (its spool unreadable) is a failed write; a bug is not.
+      if (typeof (error as NodeJS.ErrnoException).code !== 'string') throw error;
+      output.fail(error as NodeJS.ErrnoException);
+    }
+  }
+  await output.end(flags.output !== undefined);
+  reporter.dispose?.();
+  if (output.failed) {
+    if (output.failed.code === 'EPIPE') return EXIT.brokenPipe;
+    const where = flags.output === undefined ? 'stdout' : `"${flags.output}"`;
+    io.stderr.write(`parfetch: cannot write results to ${where}: ${output.failed.message}\n`);
+    return EXIT.writeFailed;
+  }
+  if (empty) {
+    io.stderr.write('parfetch: no URLs in the input (--allow-empty accepts that)\n');
+    return EXIT.usage;
+  }
+  const caught = stopping.caught;
+  let interruption: Interruption | undefined;
+  if (caught !== null) {
+    if (readsToEnd(sources, io.stdin)) await input.readRest();
+    interruption = { signal: caught, neverStarted: input.mine - summary.total, restUnread: !input.ended };
+  }
+  input.close();
+  if (!flags.quiet) io.stderr.write(summary.render(performance.now() - started, errPaint, interruption));
+  if (caught !== null) return STOP_SIGNALS[caught];
+  return summary.failed > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/**
+ * Refuses an `-o` file that is also an input (the same path, another spelling of it, a link to
+ * it, or stdin redirected from it): opening it for writing would empty the list before it is read.
+ */
+function refuseInputAsOutput(output: string, sources: readonly Source[], stdin: Readable): void {
+  const target = statOrNull(() => statSync(output));
+  if (!target?.isFile()) return;
+  for (const source of sources) {
+    let info: Stats | null = null;
+    if (source.kind === 'file') info = statOrNull(() => statSync(source.path));
+    const fd = (stdin as { fd?: unknown }).fd;
+    if (source.kind === 'stdin' && typeof fd === 'number') info = statOrNull(() => fstatSync(fd));
+    if (info?.isFile() && info.dev === target.dev && info.ino === target.ino) {
+      const name = source.kind === 'file' ? `"${source.path}"` : 'stdin';
+      throw new UsageError(`-o "${output}" is also an input (${name}): writing it would destroy the list`);
+    }
+  }
+}
+
+function statOrNull(stat: () => Stats): Stats | null {
+  try {
+    return stat();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether the rest of the input can be read at once, to count what a signal left unstarted:
+ * regular files yes; a pipe or terminal may never end, so stdin only once it has ended.
+ */
+function readsToEnd(sources: readonly Source[], stdin: Readable): boolean {
+  return sources.every((source) => {
+    if (source.kind === 'url') return true;
+    if (source.kind === 'file') return statOrNull(() => statSync(source.path))?.isFile() === true;
+    if (stdin.readableEnded) return true;
+    const fd = (stdin as { fd?: unknown }).fd;
+    return typeof fd === 'number' && statOrNull(() => fstatSync(fd))?.isFile() === true;
+  });
+}

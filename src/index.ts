@@ -1,14 +1,17 @@
 // The public API: entries in, result records out, in input order.
 
 import { createFetcher } from './fetcher.js';
-import { UsageError, resolveOptions, type Options, type ResolvedOptions } from './options.js';
+import { UsageError } from './errors.js';
+import { resolveOptions, type Options, type ResolvedOptions } from './options.js';
 import type { Entry, Result } from './result.js';
 import { orderedResults } from './scheduler.js';
 import { setLongTimeout } from './timer.js';
 
 export type { Entry, ErrorCode, Result, AcceptList } from './result.js';
 export type { Options, Rate, Shard } from './options.js';
-export { UsageError, parseDuration, parseAcceptList, parseHeader, parseRate, parseShard, VERSION } from './options.js';
+export { UsageError } from './errors.js';
+export { parseDuration, parseAcceptList, parseHeader, parseRate, parseShard } from './parsers.js';
+export { VERSION } from './version.js';
 export { isAccepted } from './result.js';
 export { readEntries, classifySources, checkSources, type Source } from './input.js';
 

@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { UsageError } from './options.js';
+import { UsageError } from './errors.js';
 import type { Entry } from './result.js';
 import { maskUrl } from './url.js';
 

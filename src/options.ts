@@ -1,15 +1,14 @@
 // The one options object shared by the library and the CLI: types, defaults, validation.
 
-import { readFileSync } from 'node:fs';
 import { proxyVariable } from './agent.js';
 import { DEFAULT_ACCEPT, type AcceptList, type Result } from './result.js';
+import { UsageError } from './errors.js';
+import { TOKEN, type Rate, type Shard } from './parsers.js';
 import { MAX_TIMER_MS } from './timer.js';
 import { maskProxyUrl, parseProxyUrl } from './url.js';
+import { VERSION } from './version.js';
 
-/** A mistake in what the user asked for. The CLI prints its message as one line and exits 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export type { Rate, Shard } from './parsers.js';
 
 export interface Options {
   /** Requests in flight at once. Default 50. */
@@ -71,23 +70,8 @@ export interface Options {
   onSettled?: (result: Result) => void;
 }
 
-export interface Shard {
-  index: number;
-  count: number;
-}
-
-export interface Rate {
-  count: number;
-  /** Window length in ms: 1000 or 60000. */
-  per: number;
-}
-
 type Optional = 'signal' | 'onEntry' | 'onSettled' | 'perHost' | 'rate' | 'deadline' | 'proxy' | 'ca' | 'shard';
 export type ResolvedOptions = Required<Omit<Options, Optional>> & Pick<Options, Optional>;
-
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 export const DEFAULTS = {
   concurrency: 50,
@@ -106,8 +90,6 @@ export const DEFAULTS = {
 
 /** The most entries a run may hold for reordering; the buffers are allocated at this size. */
 const MAX_WINDOW = 2 ** 24;
-
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** Headers the HTTP client sets itself and refuses from the caller. */
 const CLIENT_HEADERS = new Set(['transfer-encoding', 'keep-alive', 'upgrade', 'expect']);
@@ -250,70 +232,4 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     onEntry: options.onEntry,
     onSettled: options.onSettled,
   };
-}
-
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/**
- * Parses `500ms`, `10s`, `1m`, `1h`, or a plain number of seconds (as `curl -m`, `wget -T` and
- * `lychee -t` read it), into milliseconds.
- */
-export function parseDuration(text: string): number {
-  const match = DURATION.exec(text.trim());
-  const ms = match ? Number(match[1]) * (UNIT_MS[match[2] ?? 's'] ?? 1000) : Number.NaN;
-  if (!(ms > 0) || !Number.isFinite(ms)) {
-    throw new UsageError(`"${text}" is not a duration: use e.g. 500ms, 10s, 1m, or a number of seconds`);
-  }
-  return ms;
-}
-
-/** Parses `200-299,301` into ranges. */
-export function parseAcceptList(text: string): AcceptList {
-  const ranges: Array<[number, number]> = [];
-  for (const part of text.split(',')) {
-    const match = /^\s*(\d{3})(?:\s*-\s*(\d{3}))?\s*$/.exec(part);
-    const lo = match ? Number(match[1]) : Number.NaN;
-    const hi = match?.[2] === undefined ? lo : Number(match[2]);
-    if (!(lo >= 100) || !(hi >= lo)) {
-      throw new UsageError(`"${text}" is not a status list: use codes and ranges such as 200-299,301`);
-    }
-    ranges.push([lo, hi]);
-  }
-  return ranges;
-}
-
-/** Parses one `Name: value` header. */
-export function parseHeader(text: string): [string, string] {
-  const colon = text.indexOf(':');
-  const name = colon > 0 ? text.slice(0, colon).trim() : '';
-  if (!TOKEN.test(name)) {
-    throw new UsageError(`"${text}" is not a header: use "Name: value"`);
-  }
-  return [name, text.slice(colon + 1).trim()];
-}
-
-/** Parses `10`, `10/s` or `600/m` (requests per second or per minute). */
-export function parseRate(text: string): Rate {
-  const match = /^\s*(\d+)\s*(?:\/\s*(s|m|sec|min))?\s*$/.exec(text);
-  const count = match ? Number(match[1]) : 0;
-  if (!match || count < 1) {
-    throw new UsageError(`"${text}" is not a rate: use e.g. 10, 10/s or 600/m`);
-  }
-  return { count, per: match[2]?.startsWith('m') ? 60_000 : 1000 };
-}
-
-/** Parses `K/N`, or `N` with K taken from JOB_COMPLETION_INDEX (as Kubernetes Indexed Jobs set it). */
-export function parseShard(text: string, env: NodeJS.ProcessEnv): Shard {
-  const match = /^\s*(?:(\d+)\s*\/\s*)?(\d+)\s*$/.exec(text);
-  if (!match) throw new UsageError(`"${text}" is not a shard: use K/N, e.g. 0/4 (or N with JOB_COMPLETION_INDEX set)`);
-  const count = Number(match[2]);
-  const fromEnv = env['JOB_COMPLETION_INDEX'];
-  if (match[1] === undefined && (fromEnv === undefined || !/^\d+$/.test(fromEnv))) {
-    throw new UsageError(`--shard ${text} needs K/N, or JOB_COMPLETION_INDEX set to K`);
-  }
-  const index = Number(match[1] ?? fromEnv);
-  if (count < 1 || index >= count)
-    throw new UsageError(`shard ${index}/${count} is out of range: use K/N with 0 <= K < N`);
-  return { index, count };
 }

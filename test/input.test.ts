@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { MAX_LINE_BYTES, checkSources, classifySources, entriesOf, readEntries } from '../src/input.js';
-import { UsageError } from '../src/options.js';
+import { UsageError } from '../src/errors.js';
 import type { Entry } from '../src/result.js';
 
 async function all(iterable: AsyncIterable<Entry[]>): Promise<Entry[]> {

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UsageError, parseAcceptList, parseDuration, parseHeader, resolveOptions } from '../src/options.js';
+import { UsageError } from '../src/errors.js';
+import { resolveOptions } from '../src/options.js';
+import { parseAcceptList, parseDuration, parseHeader } from '../src/parsers.js';
+import { VERSION } from '../src/version.js';
 import { isAccepted } from '../src/result.js';
 
 describe('parseDuration', () => {
@@ -71,5 +74,15 @@ describe('resolveOptions', () => {
     assert.throws(() => resolveOptions({ method: 'GE T' }), /method/);
     assert.throws(() => resolveOptions({ headers: { 'x-a': 'a\r\nb' } }), /line break/);
     assert.throws(() => resolveOptions({ concurrency: 10, window: 5 }), /window/);
+  });
+});
+
+describe('VERSION', () => {
+  it("equals package.json's version", async () => {
+    const { readFile } = await import('node:fs/promises');
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    assert.equal(VERSION, pkg.version);
   });
 });

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { parseRate } from '../src/options.js';
+import { parseRate } from '../src/parsers.js';
 import { jsonLines, runCli, spawnCli, watch } from './helpers/cli.js';
 import { startSilentServer } from './helpers/raw.js';
 import { routes, startServer, type TestServer } from './helpers/server.js';

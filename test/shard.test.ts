@@ -5,7 +5,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseShard } from '../src/options.js';
+import { parseShard } from '../src/parsers.js';
 import { cleanEnv, jsonLines, runCli } from './helpers/cli.js';
 import { routes, startServer, type TestServer } from './helpers/server.js';
 

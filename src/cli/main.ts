@@ -3,7 +3,7 @@
 
 import { setFlagsFromString } from 'node:v8';
 import { CommanderError } from 'commander';
-import { UsageError } from '../options.js';
+import { UsageError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { capYoungGeneration, tightenOldGeneration } from './heap.js';

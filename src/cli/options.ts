@@ -1,7 +1,9 @@
 // Flags -> the library's options, once: headers parsed, the CA file read, the shard resolved.
 
 import { readFileSync } from 'node:fs';
-import { UsageError, parseHeader, parseShard, type Options } from '../options.js';
+import { UsageError } from '../errors.js';
+import type { Options } from '../options.js';
+import { parseHeader, parseShard } from '../parsers.js';
 import type { AcceptList } from '../result.js';
 import type { CliIO } from './io.js';
 import type { Flags } from './program.js';

@@ -2,7 +2,10 @@
 // from the library's DEFAULTS, so the help shows what a run uses.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULTS, UsageError, VERSION, parseAcceptList, parseDuration, parseRate, type Rate } from '../options.js';
+import { UsageError } from '../errors.js';
+import { DEFAULTS, type Rate } from '../options.js';
+import { parseAcceptList, parseDuration, parseRate } from '../parsers.js';
+import { VERSION } from '../version.js';
 import type { AcceptList } from '../result.js';
 import { FORMATS, type Format } from '../report/formats.js';
 

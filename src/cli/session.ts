@@ -4,7 +4,8 @@
 import { createWriteStream, fstatSync, openSync, statSync, type Stats } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { checkSources, classifySources, readEntries, type Source } from '../input.js';
-import { UsageError, resolveOptions } from '../options.js';
+import { UsageError } from '../errors.js';
+import { resolveOptions } from '../options.js';
 import type { Interruption } from '../report/summary.js';
 import { CountedInput } from './counted-input.js';
 import { EXIT, STOP_SIGNALS } from './exit-codes.js';

@@ -2,7 +2,7 @@
 
 import { createFetcher } from './fetcher.js';
 import { UsageError } from './errors.js';
-import { resolveOptions, type Options, type ResolvedOptions } from './options.js';
+import { isResolved, resolveOptions, type Options, type ResolvedOptions } from './options.js';
 import type { Entry, Result } from './result.js';
 import { orderedResults } from './scheduler.js';
 import { setLongTimeout } from './timer.js';
@@ -52,7 +52,7 @@ export async function* parfetch(entries: Entries, options: Options = {}): AsyncG
  * ready together, in input order. For consumers that write many records at once.
  */
 export function parfetchBatches(entries: Entries, options: Options = {}): AsyncGenerator<Result[], void, undefined> {
-  const resolved = resolveOptions(options);
+  const resolved = isResolved(options) ? options : resolveOptions(options);
   if (!isIterable(entries)) throw new UsageError('entries must be an iterable or async iterable of URLs or entries');
   return run(entries, resolved);
 }

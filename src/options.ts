@@ -11,36 +11,70 @@ import { VERSION } from './version.js';
 export type { Rate, Shard } from './parsers.js';
 
 export interface Options {
-  /** Requests in flight at once. Default 50. */
+  /**
+   * Requests in flight at once.
+   * @default 50
+   */
   concurrency?: number;
-  /** Time limit per attempt in ms, covering connect, headers and body. Default 10000. */
+  /**
+   * Time limit per attempt in ms, covering connect, headers and body.
+   * @default 10000
+   */
   timeout?: number;
-  /** HTTP method. Default `GET`. */
+  /**
+   * HTTP method.
+   * @default 'GET'
+   */
   method?: string;
   /** Extra request headers, sent with every request. */
   headers?: Record<string, string>;
-  /** User-Agent header. Default `parfetch/<version>`. */
+  /**
+   * User-Agent header.
+   * @default 'parfetch/<version>'
+   */
   userAgent?: string;
-  /** Follow redirects. Default true. */
+  /**
+   * Follow redirects.
+   * @default true
+   */
   followRedirects?: boolean;
-  /** Redirects followed before giving up with `ETOOMANYREDIRECTS`. Default 10. */
+  /**
+   * Redirects followed before giving up with `ETOOMANYREDIRECTS`.
+   * @default 10
+   */
   maxRedirects?: number;
-  /** Skip TLS certificate verification. Default false. */
+  /**
+   * Skip TLS certificate verification.
+   * @default false
+   */
   insecure?: boolean;
-  /** Status codes counted as ok, as inclusive ranges. Default `[[200, 299]]`. */
+  /**
+   * Status codes counted as ok, as inclusive ranges.
+   * @default [[200, 299]]
+   */
   accept?: AcceptList;
   /** Time limit for establishing a connection (TCP and TLS), in ms. Default: `timeout`. */
   connectTimeout?: number;
   /**
    * Retries after a network error, a timeout, or a 408, 429, 500, 502, 503 or 504, for
-   * idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) unless `retryAll`. Default 2.
+   * idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) unless `retryAll`.
+   * @default 2
    */
   retries?: number;
-  /** Base of the exponential backoff (full jitter), in ms. Default 500. */
+  /**
+   * Base of the exponential backoff (full jitter), in ms.
+   * @default 500
+   */
   retryDelay?: number;
-  /** Longest wait honoured from a Retry-After header, in ms; a longer one ends the retries. Default 30000. */
+  /**
+   * Longest wait honoured from a Retry-After header, in ms; a longer one ends the retries.
+   * @default 30000
+   */
   retryMaxWait?: number;
-  /** Retry non-idempotent methods too. Default false. */
+  /**
+   * Retry non-idempotent methods too.
+   * @default false
+   */
   retryAll?: boolean;
   /** Requests in flight per origin (scheme, host, port). Default: no limit beyond `concurrency`. */
   perHost?: number;
@@ -73,6 +107,7 @@ export interface Options {
 type Optional = 'signal' | 'onEntry' | 'onSettled' | 'perHost' | 'rate' | 'deadline' | 'proxy' | 'ca' | 'shard';
 export type ResolvedOptions = Required<Omit<Options, Optional>> & Pick<Options, Optional>;
 
+/** Every default, written once: the doc comments' `@default` tags are checked against it. */
 export const DEFAULTS = {
   concurrency: 50,
   timeout: 10_000,
@@ -122,6 +157,14 @@ function checkHeader(name: string, value: string): void {
 function printableText(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** Options objects made by `resolveOptions`: a run takes them as they are. */
+const resolvedOnes = new WeakSet<object>();
+
+/** True for what `resolveOptions` returned, so options checked at the edge are not checked again. */
+export function isResolved(options: Options | ResolvedOptions): options is ResolvedOptions {
+  return resolvedOnes.has(options);
 }
 
 /** Fills in defaults and checks every field once, throwing `UsageError` with a precise message. */
@@ -205,7 +248,7 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
   if (!Number.isInteger(window) || window < concurrency || window > MAX_WINDOW) {
     throw new UsageError(`window must be a whole number from concurrency up to ${MAX_WINDOW}, got ${String(window)}`);
   }
-  return {
+  const resolved: ResolvedOptions = {
     concurrency,
     timeout,
     method,
@@ -232,4 +275,6 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     onEntry: options.onEntry,
     onSettled: options.onSettled,
   };
+  resolvedOnes.add(resolved);
+  return resolved;
 }

@@ -36,6 +36,20 @@ export function parseDuration(text: string): number {
   return ms;
 }
 
+/** A duration as it is written back in help and messages: `500ms`, `10s`, `1m`, `2h`. */
+export function formatDuration(ms: number): string {
+  for (const unit of ['h', 'm', 's'] as const) {
+    const size = UNIT_MS[unit] ?? 1;
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+/** A status list as a person writes it: `200-299,301`. */
+export function formatAcceptList(accept: AcceptList): string {
+  return accept.map(([lo, hi]) => (lo === hi ? String(lo) : `${lo}-${hi}`)).join(',');
+}
+
 /** Parses `200-299,301` into ranges. */
 export function parseAcceptList(text: string): AcceptList {
   const ranges: Array<[number, number]> = [];

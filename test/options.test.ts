@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from '../src/errors.js';
-import { resolveOptions } from '../src/options.js';
+import { DEFAULTS, resolveOptions } from '../src/options.js';
 import { parseAcceptList, parseDuration, parseHeader } from '../src/parsers.js';
 import { VERSION } from '../src/version.js';
 import { isAccepted } from '../src/result.js';
@@ -84,5 +84,21 @@ describe('VERSION', () => {
       version: string;
     };
     assert.equal(VERSION, pkg.version);
+  });
+});
+
+describe('DEFAULTS', () => {
+  it('agrees with every @default in the Options doc comments, and every default is documented', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const source = await readFile(new URL('../../src/options.ts', import.meta.url), 'utf8');
+    const documented = new Map(
+      [...source.matchAll(/@default (.+)\n\s*\*\/\n\s*(\w+)\?:/g)].map((m) => [m[2] as string, m[1] as string]),
+    );
+    assert.deepEqual([...documented.keys()].sort(), Object.keys(DEFAULTS).sort());
+    for (const [field, text] of documented) {
+      const value: unknown = DEFAULTS[field as keyof typeof DEFAULTS];
+      const written: unknown = JSON.parse(text.replaceAll("'", '"').replace('<version>', VERSION));
+      assert.deepEqual(written, value, field);
+    }
   });
 });

@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { Options } from '../options.js';
 import { parseHeader, parseShard } from '../parsers.js';
-import type { AcceptList } from '../result.js';
 import type { CliIO } from './io.js';
 import type { Flags } from './program.js';
 
@@ -24,7 +23,7 @@ export async function optionsFromFlags(flags: Flags, io: CliIO): Promise<Options
     followRedirects: flags.follow,
     maxRedirects: flags.maxRedirects,
     insecure: flags.insecure === true,
-    accept: flags.accept,
+    accept: flags.accept.ranges,
     connectTimeout: flags.connectTimeout,
     retries: flags.retries,
     retryDelay: flags.retryDelay,
@@ -60,9 +59,4 @@ async function readCa(path: string): Promise<string> {
   });
   if (valid.length === 0) throw new UsageError(`"${path}" holds no valid PEM certificate`);
   return valid.join('\n');
-}
-
-/** The accept list as a person writes it: `200-299,301`. */
-export function acceptText(accept: AcceptList): string {
-  return accept.map(([lo, hi]) => (lo === hi ? String(lo) : `${lo}-${hi}`)).join(',');
 }

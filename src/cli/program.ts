@@ -4,10 +4,16 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { DEFAULTS, type Rate } from '../options.js';
-import { parseAcceptList, parseDuration, parseRate } from '../parsers.js';
+import { formatAcceptList, formatDuration, parseAcceptList, parseDuration, parseRate } from '../parsers.js';
 import { VERSION } from '../version.js';
 import type { AcceptList } from '../result.js';
 import { FORMATS, type Format } from '../report/formats.js';
+
+/** `--accept` as ranges, and as the user wrote it for messages. */
+export interface AcceptFlag {
+  ranges: AcceptList;
+  text: string;
+}
 
 /** The flags as commander hands them over. */
 export interface Flags {
@@ -19,7 +25,7 @@ export interface Flags {
   follow: boolean;
   maxRedirects: number;
   insecure?: boolean;
-  accept: AcceptList;
+  accept: AcceptFlag;
   format: Format;
   onlyFailed?: boolean;
   output?: string;
@@ -83,7 +89,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option('-t, --timeout <duration>', 'time limit per request: connect, headers and body (10 = 10s; 500ms, 1m)')
         .argParser(arg(parseDuration))
-        .default(DEFAULTS.timeout, '10s'),
+        .default(DEFAULTS.timeout, formatDuration(DEFAULTS.timeout)),
     )
     .option('-X, --method <method>', 'HTTP method', DEFAULTS.method)
     .addOption(
@@ -109,12 +115,12 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--retry-delay <duration>', 'base of the exponential backoff with full jitter')
         .argParser(arg(parseDuration))
-        .default(DEFAULTS.retryDelay, '500ms'),
+        .default(DEFAULTS.retryDelay, formatDuration(DEFAULTS.retryDelay)),
     )
     .addOption(
       new Option('--retry-max-wait <duration>', 'longest Retry-After honoured; a longer one ends the retries')
         .argParser(arg(parseDuration))
-        .default(DEFAULTS.retryMaxWait, '30s'),
+        .default(DEFAULTS.retryMaxWait, formatDuration(DEFAULTS.retryMaxWait)),
     )
     .option('--retry-all', 'retry non-idempotent methods (POST, PATCH) too')
     .option('--per-host <n>', 'requests in flight per origin (default: no limit beyond -c)', arg(wholeNumber(1)))
@@ -130,8 +136,11 @@ export function buildProgram(): Command {
     .option('--shard <K/N>', 'fetch only entries whose index mod N is K (K defaults to JOB_COMPLETION_INDEX)')
     .addOption(
       new Option('--accept <list>', 'status codes counted as ok, e.g. 200-299,301')
-        .argParser(arg(parseAcceptList))
-        .default(DEFAULTS.accept, '200-299'),
+        .argParser(arg((text): AcceptFlag => ({ ranges: parseAcceptList(text), text: text.trim() })))
+        .default(
+          { ranges: DEFAULTS.accept, text: formatAcceptList(DEFAULTS.accept) },
+          formatAcceptList(DEFAULTS.accept),
+        ),
     )
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
     .option('--only-failed', 'print only entries that are not ok (any format; order kept)')

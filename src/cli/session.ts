@@ -6,12 +6,13 @@ import type { Readable, Writable } from 'node:stream';
 import { checkSources, classifySources, readEntries, type Source } from '../input.js';
 import { UsageError } from '../errors.js';
 import { resolveOptions } from '../options.js';
+import type { Progress } from '../report/progress.js';
 import type { Interruption } from '../report/summary.js';
 import { CountedInput } from './counted-input.js';
 import { EXIT, STOP_SIGNALS } from './exit-codes.js';
 import { checkYoungGeneration } from './heap.js';
 import type { CliIO } from './io.js';
-import { acceptText, optionsFromFlags } from './options.js';
+import { optionsFromFlags } from './options.js';
 import type { Flags } from './program.js';
 import type { Stopping } from './stopping.js';
 
@@ -25,9 +26,16 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
     sources.push({ kind: 'stdin' });
   }
   await checkSources(sources);
-  const options = await optionsFromFlags(flags, io);
-  // Every option is checked before the output file is truncated or anything is read.
-  resolveOptions(options);
+  // Drawn once the options are known to be good; the callbacks reach it when it exists.
+  let progress: Progress | null = null;
+  const showProgress = flags.progress ?? (Boolean(io.stderr.isTTY) && !io.env['CI']);
+  // Every option is checked, once, before the output file is truncated or anything is read.
+  const options = resolveOptions({
+    ...(await optionsFromFlags(flags, io)),
+    signal: stopping.controller.signal,
+    onEntry: showProgress ? (n) => progress?.entry(n) : undefined,
+    onSettled: showProgress ? (r) => progress?.settled(r) : undefined,
+  });
   if (flags.output !== undefined) refuseInputAsOutput(flags.output, sources, io.stdin);
   let outStream: Writable & { isTTY?: boolean } = io.stdout;
   if (flags.output !== undefined) {
@@ -49,20 +57,18 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
     ]);
   const outPaint = await makePaint(colorLevel(outStream, io.env, flags.color));
   const errPaint = await makePaint(colorLevel(io.stderr, io.env, flags.color));
-  const showProgress = flags.progress ?? (Boolean(io.stderr.isTTY) && !io.env['CI']);
-  const progress = showProgress
-    ? new (await import('../report/progress.js')).Progress(io.stderr as NodeJS.WriteStream, errPaint)
-    : null;
   // The bar's total, counted ahead when every source can be read twice (not stdin or a FIFO).
   const counting = new AbortController();
-  if (progress) {
+  if (showProgress) {
+    const bar = new (await import('../report/progress.js')).Progress(io.stderr as NodeJS.WriteStream, errPaint);
+    progress = bar;
     const { countSources } = await import('./count-lines.js');
-    void countSources(sources, options.shard, counting.signal).then((n) => n !== null && progress.expect(n));
+    void countSources(sources, options.shard, counting.signal).then((n) => n !== null && bar.expect(n));
   }
-  const sharesTerminal = progress !== null && Boolean(outStream.isTTY);
+  const bar = progress;
   const output = new Output(
     outStream,
-    sharesTerminal ? { before: () => progress.clear(), after: () => progress.redraw() } : {},
+    bar !== null && outStream.isTTY ? { before: () => bar.clear(), after: () => bar.redraw() } : {},
   );
   const warn = (message: string): void => {
     progress?.clear();
@@ -71,7 +77,7 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
   };
   const reporter = await createReporter(flags.format, {
     paint: outPaint,
-    acceptText: acceptText(flags.accept),
+    acceptText: flags.accept.text,
     env: io.env,
     warn,
   });
@@ -85,12 +91,7 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
   // The head waits for the first record, so an input with no URLs writes nothing.
   let head = reporter.start?.() ?? '';
   try {
-    for await (const results of parfetchBatches(entries, {
-      ...options,
-      signal: stopping.controller.signal,
-      onEntry: progress ? (n) => progress.entry(n) : undefined,
-      onSettled: progress ? (r) => progress.settled(r) : undefined,
-    })) {
+    for await (const results of parfetchBatches(entries, options)) {
       checkYoungGeneration();
       let text = head;
       head = '';

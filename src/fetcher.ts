@@ -154,6 +154,8 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
         finalUrl: maskUrl(url.href),
         bytes: outcome.bytes,
         expected: entry.expected ?? null,
+        failed: [],
+        cert: null,
       };
     }
   }

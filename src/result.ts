@@ -69,6 +69,24 @@ export interface Result {
   bytes: number;
   /** The entry's own expectation as written in its line (`301`, `200,204`), or null. */
   expected: string | null;
+  /** The checks beyond the status that failed, in the order written; empty when none failed. */
+  failed: CheckFailure[];
+  /** The TLS certificate of the connection the final response came on; null for plain HTTP or no response. */
+  cert: CertInfo | null;
+}
+
+/** One failed check: the check as written (`json:$.status==UP`) and what was found instead. */
+export interface CheckFailure {
+  check: string;
+  got: string;
+}
+
+/** The leaf certificate a response arrived under. */
+export interface CertInfo {
+  /** When it stops being valid, as an ISO 8601 date. */
+  expires: string;
+  /** Days from the response to `expires`, one decimal (negative once expired). */
+  daysLeft: number;
 }
 
 /**
@@ -89,6 +107,8 @@ export const RESULT_FIELDS = [
   'finalUrl',
   'bytes',
   'expected',
+  'failed',
+  'cert',
 ] as const satisfies ReadonlyArray<keyof Result>;
 
 // Every field of Result is listed: adding one without listing it here fails to compile.
@@ -129,5 +149,7 @@ export function failedResult(
     finalUrl,
     bytes: 0,
     expected: entry.expected ?? null,
+    failed: [],
+    cert: null,
   };
 }

@@ -148,6 +148,8 @@ describe('output', () => {
         finalUrl: `${server.base}/status/200`,
         bytes: 'status 200'.length,
         expected: null,
+        failed: [],
+        cert: null,
       },
     );
     assert.equal(typeof ok?.['ms'], 'number');

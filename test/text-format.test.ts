@@ -26,6 +26,8 @@ function result(fields: Partial<Result>): Result {
     finalUrl: 'https://x/',
     bytes: 0,
     expected: null,
+    failed: [],
+    cert: null,
     ...fields,
   };
 }

@@ -152,7 +152,10 @@ describe('an input with no URLs', () => {
     const empty = await file('allowed.txt', '# nothing to check\n');
     const csv = await runCli(['-q', '--allow-empty', '-f', 'csv', empty]);
     assert.equal(csv.code, 0, csv.stderr);
-    assert.equal(csv.stdout, 'index,source,line,url,status,ok,error,ms,attempts,redirects,finalUrl,bytes,expected,failed,cert\r\n');
+    assert.equal(
+      csv.stdout,
+      'index,source,line,url,status,ok,error,ms,attempts,redirects,finalUrl,bytes,expected,failed,cert\r\n',
+    );
     const junit = await runCli(['-q', '--allow-empty', '-f', 'junit'], { stdin: '' });
     assert.equal(junit.code, 0, junit.stderr);
     assert.equal(XMLValidator.validate(junit.stdout), true);

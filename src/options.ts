@@ -1,6 +1,7 @@
 // The one options object shared by the library and the CLI: types, defaults, validation.
 
 import { proxyVariable } from './agent.js';
+import { parseRunChecks, type Check } from './checks/parse.js';
 import { DEFAULT_ACCEPT, type AcceptList, type Result } from './result.js';
 import { UsageError } from './errors.js';
 import { TOKEN, type Rate, type Shard } from './parsers.js';
@@ -88,6 +89,18 @@ export interface Options {
   ca?: string[];
   /** Where HTTP_PROXY, HTTPS_PROXY and NO_PROXY are read (checked at once, as `proxy` is). Default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Checks every entry must pass besides its status, in the grammar of an input line after its
+   * URL (`time<300ms`, `body*=TEXT`, `body~REGEX`, `json:PATH==VALUE`, `header:NAME=VALUE`,
+   * `cert>14d`); an entry's own check with the same key (`time`, `body`, `json:PATH`,
+   * `header:NAME`, `cert`) replaces the run's. Default: none.
+   */
+  checks?: string[];
+  /**
+   * Most decoded body bytes read for body and json checks; a longer body is judged on its head.
+   * @default 1048576
+   */
+  maxBody?: number;
   /** Fetch only the entries whose index modulo `count` is `index` (0-based); records keep their global index. */
   shard?: Shard;
   /**
@@ -105,7 +118,11 @@ export interface Options {
 }
 
 type Optional = 'signal' | 'onEntry' | 'onSettled' | 'perHost' | 'rate' | 'deadline' | 'proxy' | 'ca' | 'shard';
-export type ResolvedOptions = Required<Omit<Options, Optional>> & Pick<Options, Optional>;
+export type ResolvedOptions = Required<Omit<Options, Optional>> &
+  Pick<Options, Optional> & {
+    /** `checks`, parsed. */
+    readonly runChecks: readonly Check[];
+  };
 
 /** Every default, written once: the doc comments' `@default` tags are checked against it. */
 export const DEFAULTS = {
@@ -121,7 +138,11 @@ export const DEFAULTS = {
   retryDelay: 500,
   retryMaxWait: 30_000,
   retryAll: false,
+  maxBody: 1_048_576,
 } as const;
+
+/** The largest --max-body: a body is matched as one string, and strings have a length limit. */
+const MAX_BODY_LIMIT = 256 * 2 ** 20;
 
 /** The most entries a run may hold for reordering; the buffers are allocated at this size. */
 const MAX_WINDOW = 2 ** 24;
@@ -245,6 +266,15 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
       `shard ${String(shard.index)}/${String(shard.count)} is out of range: use K/N with 0 <= K < N`,
     );
   }
+  const maxBody = options.maxBody ?? DEFAULTS.maxBody;
+  if (!Number.isInteger(maxBody) || maxBody < 1 || maxBody > MAX_BODY_LIMIT) {
+    throw new UsageError(
+      `maxBody must be a whole number of bytes from 1 up to ${MAX_BODY_LIMIT}, got ${String(maxBody)}`,
+    );
+  }
+  const checks = options.checks ?? [];
+  if (!Array.isArray(checks)) throw new UsageError('checks must be an array of strings');
+  const runChecks = parseRunChecks(checks);
   if (!Number.isInteger(window) || window < concurrency || window > MAX_WINDOW) {
     throw new UsageError(`window must be a whole number from concurrency up to ${MAX_WINDOW}, got ${String(window)}`);
   }
@@ -271,6 +301,9 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     ca: options.ca,
     env: options.env ?? process.env,
     shard,
+    checks,
+    maxBody,
+    runChecks,
     signal: options.signal,
     onEntry: options.onEntry,
     onSettled: options.onSettled,

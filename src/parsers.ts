@@ -99,3 +99,42 @@ export function parseShard(text: string, env: NodeJS.ProcessEnv): Shard {
     throw new UsageError(`shard ${index}/${count} is out of range: use K/N with 0 <= K < N`);
   return { index, count };
 }
+
+const SIZE = /^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i;
+const SIZE_UNITS: Record<string, number> = {
+  b: 1,
+  k: 1024,
+  kb: 1000,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+};
+
+/**
+ * Parses a number of bytes: `512KiB`, `1MiB`, `1MB` (a million), `64k` (as curl reads it: KiB),
+ * or plain bytes; a fraction is rounded down to whole bytes.
+ */
+export function parseSize(text: string): number {
+  const match = SIZE.exec(text.trim());
+  const bytes = match ? Math.floor(Number(match[1]) * (SIZE_UNITS[(match[2] ?? 'b').toLowerCase()] ?? 1)) : 0;
+  if (!(bytes >= 1) || !Number.isSafeInteger(bytes)) {
+    throw new UsageError(`"${text}" is not a size: use e.g. 512KiB, 1MiB, 1MB, or a number of bytes`);
+  }
+  return bytes;
+}
+
+/** A number of bytes as messages and help write it: `1 MiB`, `512 KiB`, `1000 bytes`. */
+export function formatSize(bytes: number): string {
+  for (const [unit, size] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
+  }
+  return bytes === 1 ? '1 byte' : `${bytes} bytes`;
+}

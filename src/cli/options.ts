@@ -24,6 +24,8 @@ export async function optionsFromFlags(flags: Flags, io: CliIO): Promise<Options
     maxRedirects: flags.maxRedirects,
     insecure: flags.insecure === true,
     accept: flags.accept.ranges,
+    checks: flags.check,
+    maxBody: flags.maxBody,
     connectTimeout: flags.connectTimeout,
     retries: flags.retries,
     retryDelay: flags.retryDelay,

@@ -4,7 +4,15 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { DEFAULTS, type Rate } from '../options.js';
-import { formatAcceptList, formatDuration, parseAcceptList, parseDuration, parseRate } from '../parsers.js';
+import {
+  formatAcceptList,
+  formatDuration,
+  formatSize,
+  parseAcceptList,
+  parseDuration,
+  parseRate,
+  parseSize,
+} from '../parsers.js';
 import { VERSION } from '../version.js';
 import type { AcceptList } from '../result.js';
 import { FORMATS, type Format } from '../report/formats.js';
@@ -26,6 +34,8 @@ export interface Flags {
   maxRedirects: number;
   insecure?: boolean;
   accept: AcceptFlag;
+  check?: string[];
+  maxBody: number;
   format: Format;
   onlyFailed?: boolean;
   output?: string;
@@ -141,6 +151,17 @@ export function buildProgram(): Command {
           { ranges: DEFAULTS.accept, text: formatAcceptList(DEFAULTS.accept) },
           formatAcceptList(DEFAULTS.accept),
         ),
+    )
+    .addOption(
+      new Option(
+        '--check <check>',
+        "a check for every entry, as on a line after the URL: time<300ms, body*=TEXT, body~REGEX, json:PATH==VALUE, header:NAME=VALUE, cert>14d (repeatable; a line's own check of the same kind wins)",
+      ).argParser((v: string, all: string[] | undefined) => [...(all ?? []), v]),
+    )
+    .addOption(
+      new Option('--max-body <size>', 'most decoded body bytes read for body and json checks (512KiB, 1MiB, 1MB)')
+        .argParser(arg(parseSize))
+        .default(DEFAULTS.maxBody, formatSize(DEFAULTS.maxBody).replace(' ', '')),
     )
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
     .option('--only-failed', 'print only entries that are not ok (any format; order kept)')

@@ -1,7 +1,10 @@
 // One request/response exchange as an undici handler: status, Location, Retry-After and a
-// byte count come out; the body is drained, never kept.
+// byte count come out; the body is drained, never kept, unless a check needs it.
 
 import type { Dispatcher } from 'undici';
+import { BodyReader, type BodyRead } from './checks/body.js';
+import { sending, type SocketUser } from './checks/cert.js';
+import type { Wants } from './checks/evaluate.js';
 import type { Deadlines, Expirable } from './deadlines.js';
 import type { ErrorCode } from './result.js';
 
@@ -14,6 +17,12 @@ export interface Outcome {
   retryAfter: string | undefined;
   bytes: number;
   error: ErrorCode | null;
+  /** The raw header lines, kept when a header check applies; else null. */
+  headers: Buffer[] | string[] | null;
+  /** The decoded body (up to a cap), kept when a body or json check applies; else null. */
+  body: BodyRead | null;
+  /** The socket the request went out on, known while a run fetches https:// URLs; else null. */
+  socket: object | null;
 }
 
 export const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -22,28 +31,37 @@ export const REDIRECTS = new Set([301, 302, 303, 307, 308]);
  * It is its own undici handler, using the direct callback API that undici 7 calls without an
  * adapter or header parsing, and its own node in the deadline list.
  */
-export class Attempt implements Dispatcher.DispatchHandler, Expirable {
+export class Attempt implements Dispatcher.DispatchHandler, Expirable, SocketUser {
   prev: Expirable | null = null;
   next: Expirable | null = null;
   settled = false;
+  socket: object | null = null;
   private abort: ((error?: Error) => void) | null = null;
   private status = 0;
   private location: string | undefined;
   private retryAfter: string | undefined;
   private bytes = 0;
+  private headers: Buffer[] | string[] | null = null;
+  private reader: BodyReader | null = null;
 
+  /** `wants` says what to keep of the response for checks; null (the usual case) keeps nothing. */
   constructor(
     readonly deadline: number,
     private readonly done: (outcome: Outcome) => void,
     private readonly list: Deadlines,
+    private readonly wants: Wants | null = null,
   ) {}
 
   onConnect(abort: (error?: Error) => void): void {
     if (this.settled) abort(new Error('attempt expired'));
-    else this.abort = abort;
+    else {
+      this.abort = abort;
+      // undici tells the socket right after this call (see checks/cert.ts).
+      if (sending.watchers > 0) sending.next = this;
+    }
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null): boolean {
+  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null, resume?: () => void): boolean {
     if (statusCode < 200 && statusCode >= 100) return true;
     // undici passes a status line of `000` or `099` on and then fails an assertion: not HTTP.
     if (statusCode < 100) {
@@ -61,16 +79,18 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable {
         else if (!redirect && name === 'retry-after') this.retryAfter = value.toString('latin1');
       }
     }
+    if (this.wants !== null) this.keep(this.wants, rawHeaders ?? [], resume);
     return true;
   }
 
   onData(chunk: Buffer): boolean {
     this.bytes += chunk.length;
-    return true;
+    return this.reader === null || this.reader.write(chunk);
   }
 
   onComplete(): void {
-    this.settle(null);
+    if (this.reader === null) this.settle(null);
+    else this.reader.end(() => this.settle(null));
   }
 
   onError(error: Error): void {
@@ -92,11 +112,31 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable {
     this.abort?.(new Error(code));
   }
 
+  /** Starts keeping what the checks need of this response: its headers, its decoded body. */
+  private keep(wants: Wants, rawHeaders: Buffer[] | string[], resume: (() => void) | undefined): void {
+    if (wants.headers) this.headers = rawHeaders;
+    if (wants.body === 0) return;
+    let encoding: string | undefined;
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      if (rawHeaders[i]?.toString().toLowerCase() === 'content-encoding') encoding = rawHeaders[i + 1]?.toString();
+    }
+    this.reader = new BodyReader(encoding, wants.body, resume ?? (() => undefined));
+  }
+
   private settle(error: ErrorCode | null): void {
     if (this.settled) return;
     this.settled = true;
     this.list.remove(this);
-    this.done({ status: this.status, location: this.location, retryAfter: this.retryAfter, bytes: this.bytes, error });
+    this.done({
+      status: this.status,
+      location: this.location,
+      retryAfter: this.retryAfter,
+      bytes: this.bytes,
+      error,
+      headers: this.headers,
+      body: this.reader === null ? null : this.reader.close(),
+      socket: this.socket,
+    });
   }
 }
 

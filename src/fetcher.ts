@@ -5,11 +5,21 @@ import { performance } from 'node:perf_hooks';
 import { rootCertificates } from 'node:tls';
 import { createDispatcher } from './agent.js';
 import { Attempt, REDIRECTS, type Outcome } from './attempt.js';
+import { certOf, watchSockets } from './checks/cert.js';
+import { evaluate, wantsOf, type Wants } from './checks/evaluate.js';
+import { parseLine, withRunChecks, type Check } from './checks/parse.js';
 import { Deadlines } from './deadlines.js';
 import type { ResolvedOptions } from './options.js';
-import { parseAcceptList } from './parsers.js';
 import { Pacing } from './pacing.js';
-import { failedResult, isAccepted, type AcceptList, type Entry, type ErrorCode, type Result } from './result.js';
+import {
+  failedResult,
+  isAccepted,
+  type AcceptList,
+  type CheckFailure,
+  type Entry,
+  type ErrorCode,
+  type Result,
+} from './result.js';
 import { basicAuth, maskUrl, parseHttpUrl } from './url.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -51,10 +61,14 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
   const baseHeaders: Record<string, string> = { 'user-agent': options.userAgent };
   const allHeaders: Record<string, string> = { ...baseHeaders, ...options.headers };
   let stopped: ErrorCode | null = null;
+  // Sockets are watched from the first https:// request on, for the certificates of responses.
+  let unwatchSockets: (() => void) | null = null;
+  const plan = planner(options.runChecks, options.maxBody);
 
-  function attempt(url: URL, method: string, headers: Record<string, string>): Promise<Outcome> {
+  function attempt(url: URL, method: string, headers: Record<string, string>, wants: Wants | null): Promise<Outcome> {
+    if (unwatchSockets === null && url.protocol === 'https:') unwatchSockets = watchSockets();
     return new Promise((resolve) => {
-      const handler = new Attempt(performance.now() + options.timeout, resolve, deadlines);
+      const handler = new Attempt(performance.now() + options.timeout, resolve, deadlines, wants);
       if (stopped) return handler.expire(stopped);
       deadlines.add(handler);
       try {
@@ -65,10 +79,15 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
     });
   }
 
-  async function paced(url: URL, method: string, headers: Record<string, string>): Promise<Outcome> {
+  async function paced(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    wants: Wants | null,
+  ): Promise<Outcome> {
     await pacing.acquire(url.origin);
     try {
-      return await attempt(url, method, headers);
+      return await attempt(url, method, headers, wants);
     } finally {
       pacing.release(url.origin);
     }
@@ -81,12 +100,17 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
     if (!first) return failedResult(entry, index, 'EINVALIDURL');
     let accept = options.accept;
     let follow = options.followRedirects;
-    if (entry.expected !== undefined) {
-      const own = parseExpectation(entry.expected);
-      if (!own) return failedResult(entry, index, 'EBADEXPECT');
-      accept = own;
-      // A line that expects a redirect wants to see it, not where it leads.
-      if (own.some(([lo, hi]) => lo <= 399 && hi >= 300)) follow = false;
+    let checks: readonly Check[] | null = null;
+    let wants: Wants | null = null;
+    if (entry.expected !== undefined || options.runChecks.length > 0) {
+      const own = plan(entry.expected);
+      if (own.malformed.length > 0) return { ...failedResult(entry, index, 'EBADEXPECT'), failed: [...own.malformed] };
+      if (own.accept !== null) {
+        accept = own.accept;
+        // A line that expects a redirect wants to see it, not where it leads.
+        if (own.accept.some(([lo, hi]) => lo <= 399 && hi >= 300)) follow = false;
+      }
+      if (own.checks.length > 0) ({ checks, wants } = own);
     }
     let url = first;
     let method = options.method;
@@ -99,7 +123,7 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
     for (;;) {
       attempts += 1;
       // Without pacing (the usual case) the attempt is awaited directly: one promise less.
-      const outcome = await (pacing.free ? attempt(url, method, headers) : paced(url, method, headers));
+      const outcome = await (pacing.free ? attempt(url, method, headers, wants) : paced(url, method, headers, wants));
       let error = outcome.error;
       const { status } = outcome;
 
@@ -140,22 +164,28 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
       }
 
       const final = outcome.error ? null : status;
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      const cert = final === null ? null : certOf(outcome.socket);
+      const failed: CheckFailure[] =
+        checks === null || error !== null
+          ? []
+          : evaluate(checks, { ms, headers: outcome.headers, body: outcome.body, cert });
       return {
         index,
         source: entry.source,
         line: entry.line,
         url: maskUrl(entry.url),
         status: final,
-        ok: error === null && isAccepted(status, accept),
+        ok: error === null && isAccepted(status, accept) && failed.length === 0,
         error,
-        ms: Math.round((performance.now() - started) * 10) / 10,
+        ms,
         attempts,
         redirects,
         finalUrl: maskUrl(url.href),
         bytes: outcome.bytes,
         expected: entry.expected ?? null,
-        failed: [],
-        cert: null,
+        failed,
+        cert,
       };
     }
   }
@@ -171,18 +201,39 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
     },
     async close() {
       deadlines.clear();
+      unwatchSockets?.();
       await agent.destroy();
     },
   };
 }
 
-/** An entry's own accept list, or null when it is malformed. */
-function parseExpectation(text: string): AcceptList | null {
-  try {
-    return parseAcceptList(text);
-  } catch {
-    return null;
-  }
+/** What an entry asks for beyond the run's options: its status list, its checks, what to keep. */
+interface Plan {
+  accept: AcceptList | null;
+  checks: readonly Check[];
+  wants: Wants | null;
+  malformed: CheckFailure[];
+}
+
+/** Most distinct line texts whose plan is remembered (lists often repeat the same checks). */
+const MAX_PLANS = 1024;
+
+/** Reads an entry's text after its URL once per distinct text, merged with the run's checks. */
+function planner(runChecks: readonly Check[], maxBody: number): (expected: string | undefined) => Plan {
+  const runPlan: Plan = { accept: null, checks: runChecks, wants: wantsOf(runChecks, maxBody), malformed: [] };
+  const plans = new Map<string, Plan>();
+  return (expected) => {
+    if (expected === undefined) return runPlan;
+    let known = plans.get(expected);
+    if (known === undefined) {
+      const line = parseLine(expected);
+      const checks = withRunChecks(line.checks, runChecks);
+      known = { accept: line.accept, checks, wants: wantsOf(checks, maxBody), malformed: line.malformed };
+      if (plans.size >= MAX_PLANS) plans.clear();
+      plans.set(expected, known);
+    }
+    return known;
+  };
 }
 
 /** After a stop, entries still coming in get their record at once: invalid ones say so. */

@@ -98,7 +98,7 @@ export function parseRunChecks(texts: readonly string[]): Check[] {
     }
     for (const token of text.trim().split(/\s+/)) {
       if (/^\d/.test(token)) {
-        throw new UsageError(`check "${token}": a status list is set with --accept (accept), not as a check`);
+        throw new UsageError(`check "${token}": the status list is set by --accept, not by a check`);
       }
       const check = parseCheck(token);
       if ('why' in check) throw new UsageError(`check "${token}": ${check.why}`);

@@ -155,7 +155,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         '--check <check>',
-        "a check for every entry, as on a line after the URL: time<300ms, body*=TEXT, body~REGEX, json:PATH==VALUE, header:NAME=VALUE, cert>14d (repeatable; a line's own check of the same kind wins)",
+        "a check for every entry (repeatable), written as on a line after the URL: time<300ms, body*=TEXT, body~REGEX, json:PATH==VALUE, header:NAME=VALUE, cert>14d; a line's check of the same kind replaces it",
       ).argParser((v: string, all: string[] | undefined) => [...(all ?? []), v]),
     )
     .addOption(

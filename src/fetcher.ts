@@ -165,7 +165,7 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
 
       const final = outcome.error ? null : status;
       const ms = Math.round((performance.now() - started) * 10) / 10;
-      const cert = final === null ? null : certOf(outcome.socket);
+      const cert = final === null || outcome.socket === null ? null : certOf(outcome.socket);
       const failed: CheckFailure[] =
         checks === null || error !== null
           ? []

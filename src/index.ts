@@ -7,7 +7,7 @@ import type { Entry, Result } from './result.js';
 import { orderedResults } from './scheduler.js';
 import { setLongTimeout } from './timer.js';
 
-export type { Entry, ErrorCode, Result, AcceptList } from './result.js';
+export type { Entry, ErrorCode, Result, AcceptList, CheckFailure, CertInfo } from './result.js';
 export type { Options, Rate, Shard } from './options.js';
 export { UsageError } from './errors.js';
 export { parseDuration, parseAcceptList, parseHeader, parseRate, parseShard } from './parsers.js';

@@ -85,21 +85,6 @@ export function parseRate(text: string): Rate {
   return { count, per: match[2]?.startsWith('m') ? 60_000 : 1000 };
 }
 
-/** Parses `K/N`, or `N` with K taken from JOB_COMPLETION_INDEX (as Kubernetes Indexed Jobs set it). */
-export function parseShard(text: string, env: NodeJS.ProcessEnv): Shard {
-  const match = /^\s*(?:(\d+)\s*\/\s*)?(\d+)\s*$/.exec(text);
-  if (!match) throw new UsageError(`"${text}" is not a shard: use K/N, e.g. 0/4 (or N with JOB_COMPLETION_INDEX set)`);
-  const count = Number(match[2]);
-  const fromEnv = env['JOB_COMPLETION_INDEX'];
-  if (match[1] === undefined && (fromEnv === undefined || !/^\d+$/.test(fromEnv))) {
-    throw new UsageError(`--shard ${text} needs K/N, or JOB_COMPLETION_INDEX set to K`);
-  }
-  const index = Number(match[1] ?? fromEnv);
-  if (count < 1 || index >= count)
-    throw new UsageError(`shard ${index}/${count} is out of range: use K/N with 0 <= K < N`);
-  return { index, count };
-}
-
 const SIZE = /^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i;
 const SIZE_UNITS: Record<string, number> = {
   b: 1,
@@ -137,4 +122,19 @@ export function formatSize(bytes: number): string {
     if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
   }
   return bytes === 1 ? '1 byte' : `${bytes} bytes`;
+}
+
+/** Parses `K/N`, or `N` with K taken from JOB_COMPLETION_INDEX (as Kubernetes Indexed Jobs set it). */
+export function parseShard(text: string, env: NodeJS.ProcessEnv): Shard {
+  const match = /^\s*(?:(\d+)\s*\/\s*)?(\d+)\s*$/.exec(text);
+  if (!match) throw new UsageError(`"${text}" is not a shard: use K/N, e.g. 0/4 (or N with JOB_COMPLETION_INDEX set)`);
+  const count = Number(match[2]);
+  const fromEnv = env['JOB_COMPLETION_INDEX'];
+  if (match[1] === undefined && (fromEnv === undefined || !/^\d+$/.test(fromEnv))) {
+    throw new UsageError(`--shard ${text} needs K/N, or JOB_COMPLETION_INDEX set to K`);
+  }
+  const index = Number(match[1] ?? fromEnv);
+  if (count < 1 || index >= count)
+    throw new UsageError(`shard ${index}/${count} is out of range: use K/N with 0 <= K < N`);
+  return { index, count };
 }

@@ -35,8 +35,9 @@ export interface Entry {
   /** 1-based physical line within the source (for args: the argument position). */
   line: number;
   /**
-   * What this entry must answer, as written (`301`, `200,204`, `200-299`): it replaces the
-   * global accept list for this entry; with a 3xx in it, redirects are not followed.
+   * What this entry must answer, as written after its URL: a status list (`301`, `200,204`,
+   * `200-299`) replaces the global accept list for this entry (with a 3xx in it, redirects are
+   * not followed); checks such as `time<300ms` or `json:$.status==UP` follow (see checks/parse.ts).
    */
   expected?: string;
   /** Set by readers for a line that cannot be fetched at all (too long to hold: `EINVALIDURL`). */
@@ -65,9 +66,9 @@ export interface Result {
   redirects: number;
   /** The last URL requested, or null when the entry was not a valid URL. */
   finalUrl: string | null;
-  /** Body bytes received (drained and discarded) for the final response. */
+  /** Body bytes received for the final response, as sent (before any decoding). */
   bytes: number;
-  /** The entry's own expectation as written in its line (`301`, `200,204`), or null. */
+  /** The entry's own expectation as written in its line after the URL (`301`, `200 time<1s`), or null. */
   expected: string | null;
   /** The checks beyond the status that failed, in the order written; empty when none failed. */
   failed: CheckFailure[];

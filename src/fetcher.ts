@@ -6,20 +6,13 @@ import { rootCertificates } from 'node:tls';
 import { createDispatcher } from './agent.js';
 import { Attempt, REDIRECTS, type Outcome } from './attempt.js';
 import { certOf, watchSockets } from './checks/cert.js';
-import { evaluate, wantsOf, type Wants } from './checks/evaluate.js';
-import { parseLine, withRunChecks, type Check } from './checks/parse.js';
+import { evaluate, type Wants } from './checks/evaluate.js';
+import type { Check } from './checks/parse.js';
+import { planner } from './checks/plan.js';
 import { Deadlines } from './deadlines.js';
 import type { ResolvedOptions } from './options.js';
 import { Pacing } from './pacing.js';
-import {
-  failedResult,
-  isAccepted,
-  type AcceptList,
-  type CheckFailure,
-  type Entry,
-  type ErrorCode,
-  type Result,
-} from './result.js';
+import { failedResult, isAccepted, type CheckFailure, type Entry, type ErrorCode, type Result } from './result.js';
 import { basicAuth, maskUrl, parseHttpUrl } from './url.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -204,35 +197,6 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
       unwatchSockets?.();
       await agent.destroy();
     },
-  };
-}
-
-/** What an entry asks for beyond the run's options: its status list, its checks, what to keep. */
-interface Plan {
-  accept: AcceptList | null;
-  checks: readonly Check[];
-  wants: Wants | null;
-  malformed: CheckFailure[];
-}
-
-/** Most distinct line texts whose plan is remembered (lists often repeat the same checks). */
-const MAX_PLANS = 1024;
-
-/** Reads an entry's text after its URL once per distinct text, merged with the run's checks. */
-function planner(runChecks: readonly Check[], maxBody: number): (expected: string | undefined) => Plan {
-  const runPlan: Plan = { accept: null, checks: runChecks, wants: wantsOf(runChecks, maxBody), malformed: [] };
-  const plans = new Map<string, Plan>();
-  return (expected) => {
-    if (expected === undefined) return runPlan;
-    let known = plans.get(expected);
-    if (known === undefined) {
-      const line = parseLine(expected);
-      const checks = withRunChecks(line.checks, runChecks);
-      known = { accept: line.accept, checks, wants: wantsOf(checks, maxBody), malformed: line.malformed };
-      if (plans.size >= MAX_PLANS) plans.clear();
-      plans.set(expected, known);
-    }
-    return known;
   };
 }
 

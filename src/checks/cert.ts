@@ -3,8 +3,10 @@
 // request right after calling that request's handler `onConnect`, synchronously and on the very
 // socket the request is written to: the attempt that announced itself last is the one written.
 // A reused keep-alive connection reports the certificate its own handshake saw; through a proxy,
-// an https:// URL runs TLS inside the tunnel, so the origin's certificate is the one read. The
-// channel is subscribed only while a run fetches an https:// URL.
+// an https:// URL runs TLS inside the tunnel, so the origin's certificate is the one read (an
+// http:// URL through a proxy has none). The channel is subscribed only while a run fetches an
+// https:// URL. parfetch speaks HTTP/1.1 only; undici's HTTP/2 client publishes the session's
+// socket the same way, so this would hold there too.
 
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { TLSSocket } from 'node:tls';

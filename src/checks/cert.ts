@@ -6,7 +6,7 @@
 // an https:// URL runs TLS inside the tunnel, so the origin's certificate is the one read (an
 // http:// URL through a proxy has none). The channel is subscribed only while a run fetches an
 // https:// URL. parfetch speaks HTTP/1.1 only; undici's HTTP/2 client publishes the session's
-// socket the same way, so this would hold there too.
+// socket after onConnect too, so this should carry over to it (untested).
 
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { TLSSocket } from 'node:tls';

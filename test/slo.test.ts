@@ -111,7 +111,7 @@ describe('--slo', () => {
     child.stdin?.end();
     const live = watch(child);
     const end = Date.now() + 15_000;
-    while (!server.seen.some((seen) => seen.path === '/hang?slo') && Date.now() < end) {
+    while (!server.seen.some((seen) => seen.path === '/hang?slo') && child.exitCode === null && Date.now() < end) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     child.kill('SIGINT');

@@ -64,10 +64,10 @@ Examples:
 
 Input: URLs given as arguments, files of URLs (one per line; blank lines and # comments
 skipped), or "-" for stdin; with no source, stdin is read when it is not a terminal.
-Exit status: 0 all ok, 1 some entry not ok or an --slo missed, 2 usage or input error (also
-an input with no URLs, unless --allow-empty), 74 results could not be written, 129/130/143
-stopped by SIGHUP/SIGINT/SIGTERM (what finished is still reported), 141 stdout closed by its
-reader.
+Exit status: 0 all ok, 1 some entry not ok or an --slo objective missed, 2 usage or input
+error (also an input with no URLs, unless --allow-empty), 74 results could not be written,
+129/130/143 stopped by SIGHUP/SIGINT/SIGTERM (what finished is still reported), 141 stdout
+closed by its reader.
 `;
 
 /** Wraps a parser so commander reports its message as a usage error for the option. */

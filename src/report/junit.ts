@@ -148,13 +148,13 @@ export function junitReporter(context: ReporterContext): Reporter {
       for (const verdict of slos) {
         const attrs = `classname="parfetch.slo" name="${xml(`SLO ${verdict.text}`)}" time="0.000"`;
         const line = xml(sloLine(verdict));
-        if (verdict.state === 'kept')
-          block += `    <testcase ${attrs}>\n      <system-out>${line}</system-out>\n    </testcase>\n`;
-        if (verdict.state === 'broken') {
-          block += `    <testcase ${attrs}>\n      <failure message="${line}" type="slo">${line}</failure>\n    </testcase>\n`;
-        }
-        if (verdict.state === 'unjudged')
-          block += `    <testcase ${attrs}>\n      <skipped message="${line}"/>\n    </testcase>\n`;
+        const body =
+          verdict.state === 'broken'
+            ? `<failure message="${line}" type="slo">${line}</failure>`
+            : verdict.state === 'unjudged'
+              ? `<skipped message="${line}"/>`
+              : `<system-out>${line}</system-out>`;
+        block += `    <testcase ${attrs}>\n      ${body}\n    </testcase>\n`;
       }
       yield `${block}  </testsuite>\n</testsuites>\n`;
     },

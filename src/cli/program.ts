@@ -4,7 +4,15 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { DEFAULTS, type Rate } from '../options.js';
-import { formatAcceptList, formatDuration, parseAcceptList, parseDuration, parseRate } from '../parsers.js';
+import {
+  formatAcceptList,
+  formatDuration,
+  parseAcceptList,
+  parseDuration,
+  parseRate,
+  parseSlo,
+  type Slo,
+} from '../parsers.js';
 import { VERSION } from '../version.js';
 import type { AcceptList } from '../result.js';
 import { FORMATS, type Format } from '../report/formats.js';
@@ -44,6 +52,7 @@ export interface Flags {
   cacert?: string;
   shard?: string;
   allowEmpty?: boolean;
+  slo?: Slo[];
 }
 
 const EXAMPLES = `
@@ -55,9 +64,10 @@ Examples:
 
 Input: URLs given as arguments, files of URLs (one per line; blank lines and # comments
 skipped), or "-" for stdin; with no source, stdin is read when it is not a terminal.
-Exit status: 0 all ok, 1 some entry not ok, 2 usage or input error (also an input with no
-URLs, unless --allow-empty), 74 results could not be written, 129/130/143 stopped by
-SIGHUP/SIGINT/SIGTERM (what finished is still reported), 141 stdout closed by its reader.
+Exit status: 0 all ok, 1 some entry not ok or an --slo objective missed, 2 usage or input
+error (also an input with no URLs, unless --allow-empty), 74 results could not be written,
+129/130/143 stopped by SIGHUP/SIGINT/SIGTERM (what finished is still reported), 141 stdout
+closed by its reader.
 `;
 
 /** Wraps a parser so commander reports its message as a usage error for the option. */
@@ -141,6 +151,12 @@ export function buildProgram(): Command {
           { ranges: DEFAULTS.accept, text: formatAcceptList(DEFAULTS.accept) },
           formatAcceptList(DEFAULTS.accept),
         ),
+    )
+    .addOption(
+      new Option(
+        '--slo <objective>',
+        'objective for the run, exit 1 if missed: p95<300ms (also p50, p90, p99, max; over ok entries) or ok>=99.5% (repeatable)',
+      ).argParser((text: string, all: Slo[] | undefined) => [...(all ?? []), arg(parseSlo)(text)]),
     )
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
     .option('--only-failed', 'print only entries that are not ok (any format; order kept)')

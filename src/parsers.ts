@@ -1,5 +1,5 @@
 // Text as people write it on a command line or in a list -> values: durations, status lists,
-// headers, rates, shards. Each throws UsageError with the right form in its message.
+// headers, rates, shards, run-level objectives. Each throws UsageError with the right form in its message.
 
 import { UsageError } from './errors.js';
 import type { AcceptList } from './result.js';
@@ -18,6 +18,34 @@ export interface Rate {
   count: number;
   /** Window length in ms: 1000 or 60000. */
   per: number;
+}
+
+/** The latency statistics an objective can bound, as nearest-rank percentiles (max is the 100th). */
+export const SLO_PERCENTILES = { p50: 50, p90: 90, p95: 95, p99: 99, max: 100 } as const;
+export type SloStat = keyof typeof SLO_PERCENTILES;
+
+/** A run-level objective (`--slo`), judged over all the records of a run. */
+export type Slo = LatencySlo | OkShareSlo;
+
+/** `p95<300ms`: that latency statistic of the ok entries is under the bound. */
+export interface LatencySlo {
+  kind: 'latency';
+  /** As written, spaces dropped: `p95<300ms`. */
+  text: string;
+  stat: SloStat;
+  /** The bound in ms; the statistic must be below it. */
+  under: number;
+}
+
+/** `ok>=99.5%`: at least that share of the entries is ok, as the exact fraction `least / per`. */
+export interface OkShareSlo {
+  kind: 'ok';
+  text: string;
+  /** `99.5%` is 995 per 1000. */
+  least: number;
+  per: number;
+  /** Decimals written after the point (1 for `99.5%`). */
+  decimals: number;
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
@@ -137,4 +165,24 @@ export function parseShard(text: string, env: NodeJS.ProcessEnv): Shard {
   if (count < 1 || index >= count)
     throw new UsageError(`shard ${index}/${count} is out of range: use K/N with 0 <= K < N`);
   return { index, count };
+}
+
+/** Parses `p50<300ms` (also p90, p95, p99, max; any duration) or `ok>=99.5%`. */
+export function parseSlo(text: string): Slo {
+  const compact = text.replace(/\s+/g, '');
+  const latency = /^(p50|p90|p95|p99|max)<(\d+(?:\.\d+)?(?:ms|s|m|h)?)$/.exec(compact);
+  const under = latency ? Number.parseFloat(latency[2] ?? '') : 0;
+  if (latency && under > 0) {
+    return { kind: 'latency', text: compact, stat: latency[1] as SloStat, under: parseDuration(latency[2] ?? '') };
+  }
+  const share = /^ok>=(\d{1,3})(?:\.(\d{1,6}))?%$/.exec(compact);
+  if (share) {
+    const fraction = share[2] ?? '';
+    const least = Number(`${share[1]}${fraction}`);
+    const per = 100 * 10 ** fraction.length;
+    if (least > 0 && least <= per) return { kind: 'ok', text: compact, least, per, decimals: fraction.length };
+  }
+  throw new UsageError(
+    `"${text}" is not an objective: use p50, p90, p95, p99 or max under a duration (p95<300ms), or ok>=PERCENT% (ok>=99.5%)`,
+  );
 }

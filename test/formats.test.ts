@@ -114,10 +114,10 @@ describe('formats', () => {
     const { stdout } = await run('markdown');
     const lines = stdout.trimEnd().split('\n');
     assert.equal(lines.length, 2 + 4);
-    assert.match(lines[0] ?? '', /^\| # \| status \| URL \| time \| error \| source \|$/);
+    assert.match(lines[0] ?? '', /^\| # \| status \| URL \| time \| error \| failed checks \| source \|$/);
     for (const line of lines.slice(2)) {
       const cells = line.split(/(?<!\\)\|/);
-      assert.equal(cells.length, 8, line);
+      assert.equal(cells.length, 9, line);
     }
     assert.ok((lines[4] ?? '').includes('pipe=a\\|b'), lines[4]);
     assert.match(lines[3] ?? '', /\*\*404\*\*/);

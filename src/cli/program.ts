@@ -12,6 +12,8 @@ import {
   parseDuration,
   parseRate,
   parseSize,
+  parseSlo,
+  type Slo,
 } from '../parsers.js';
 import { VERSION } from '../version.js';
 import type { AcceptList } from '../result.js';
@@ -54,6 +56,7 @@ export interface Flags {
   cacert?: string;
   shard?: string;
   allowEmpty?: boolean;
+  slo?: Slo[];
 }
 
 const EXAMPLES = `
@@ -65,9 +68,10 @@ Examples:
 
 Input: URLs given as arguments, files of URLs (one per line; blank lines and # comments
 skipped), or "-" for stdin; with no source, stdin is read when it is not a terminal.
-Exit status: 0 all ok, 1 some entry not ok, 2 usage or input error (also an input with no
-URLs, unless --allow-empty), 74 results could not be written, 129/130/143 stopped by
-SIGHUP/SIGINT/SIGTERM (what finished is still reported), 141 stdout closed by its reader.
+Exit status: 0 all ok, 1 some entry not ok or an --slo objective missed, 2 usage or input
+error (also an input with no URLs, unless --allow-empty), 74 results could not be written,
+129/130/143 stopped by SIGHUP/SIGINT/SIGTERM (what finished is still reported), 141 stdout
+closed by its reader.
 `;
 
 /** Wraps a parser so commander reports its message as a usage error for the option. */
@@ -162,6 +166,12 @@ export function buildProgram(): Command {
       new Option('--max-body <size>', 'most decoded body bytes read for body and json checks (512KiB, 1MiB, 1MB)')
         .argParser(arg(parseSize))
         .default(DEFAULTS.maxBody, formatSize(DEFAULTS.maxBody).replace(' ', '')),
+    )
+    .addOption(
+      new Option(
+        '--slo <objective>',
+        'objective for the run, exit 1 if missed: p95<300ms (also p50, p90, p99, max; over ok entries) or ok>=99.5% (repeatable)',
+      ).argParser((text: string, all: Slo[] | undefined) => [...(all ?? []), arg(parseSlo)(text)]),
     )
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
     .option('--only-failed', 'print only entries that are not ok (any format; order kept)')

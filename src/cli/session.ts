@@ -82,7 +82,7 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
     warn,
   });
   stopping.onCleanup(() => reporter.dispose?.());
-  const summary = new Summary();
+  const summary = new Summary(flags.slo);
 
   const started = performance.now();
   // Counted as it is read; tells the progress bar when the total is final.
@@ -147,7 +147,7 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
   input.close();
   if (!flags.quiet) io.stderr.write(summary.render(performance.now() - started, errPaint, interruption));
   if (caught !== null) return STOP_SIGNALS[caught];
-  return summary.failed > 0 ? EXIT.failed : EXIT.ok;
+  return summary.failed > 0 || summary.sloBroken ? EXIT.failed : EXIT.ok;
 }
 
 /**

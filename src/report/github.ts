@@ -1,13 +1,15 @@
 // github: GitHub Actions workflow commands. A failed entry becomes an ::error annotation on
-// its line of the input file; at the end, a Markdown summary goes to $GITHUB_STEP_SUMMARY.
+// its line of the input file, its first failure in the title; at the end, a broken --slo
+// objective becomes an ::error of its own, and a Markdown summary goes to $GITHUB_STEP_SUMMARY.
 
 import { appendFileSync } from 'node:fs';
 import type { Result } from '../result.js';
 import { paintStatus } from './color.js';
 import { formatMs } from './duration.js';
 import { printable } from './escape.js';
-import { failureReason } from './reason.js';
+import { describeCheck, failureReason, statusFailed } from './reason.js';
 import type { Reporter, ReporterContext } from './reporter.js';
+import { sloLine } from './slo.js';
 import type { Summary } from './summary.js';
 
 /** Failed entries listed in the step summary, at most. */
@@ -43,11 +45,20 @@ export function githubReporter(context: ReporterContext): Reporter {
       }
       const fromFile = result.source !== 'args' && result.source !== '-';
       const where = fromFile ? `file=${commandProperty(result.source)},line=${result.line},` : '';
-      const title = commandProperty(`${result.error ?? result.status ?? 'ERR'} ${printable(result.url)}`);
+      const check = result.error || statusFailed(result, context) ? undefined : result.failed[0];
+      const first = check ? describeCheck(check) : (result.error ?? result.status ?? 'ERR');
+      const title = commandProperty(printable(`${first} ${result.url}`));
       return `::error ${where}title=${title}::${commandData(`${printable(result.url)} ${reason} after ${formatMs(result.ms)}`)}\n`;
     },
 
     *end(summary: Summary, elapsedMs: number): Generator<string> {
+      const slos = summary.slos();
+      for (const verdict of slos) {
+        const line = sloLine(verdict);
+        yield verdict.state === 'broken'
+          ? `::error title=${commandProperty(`SLO ${verdict.text}`)}::${commandData(line)}\n`
+          : `${line}\n`;
+      }
       const file = context.env['GITHUB_STEP_SUMMARY'];
       if (!file) return;
       const lines = [
@@ -59,6 +70,13 @@ export function githubReporter(context: ReporterContext): Reporter {
             : ''),
         '',
       ];
+      if (slos.length > 0) {
+        for (const verdict of slos) {
+          const state = verdict.state === 'unjudged' ? 'not judged' : `**${verdict.state}**`;
+          lines.push(`- SLO \`${verdict.text}\` ${state}: ${cell(verdict.detail)}`);
+        }
+        lines.push('');
+      }
       if (failed.length > 0) {
         lines.push('| where | URL | why |', '|---|---|---|', ...failed);
         if (moreFailed > 0) lines.push('', `…and ${moreFailed} more failed entries.`);

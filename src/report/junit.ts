@@ -1,4 +1,5 @@
-// junit: one <testsuite>, one <testcase> per record, written when the run ends. Test cases are
+// junit: one <testsuite>, one <testcase> per record and one per --slo objective (after the
+// records, failed when broken), written when the run ends. Test cases are
 // spooled to a temporary file as they come, so a million records cost no memory; when TMPDIR
 // cannot take them (missing, read-only, full, no file descriptors left) they are held in memory
 // instead, with a warning: the report is what was asked for, the spool only saves memory.
@@ -8,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Result } from '../result.js';
 import { printable } from './escape.js';
-import { failureReason } from './reason.js';
+import { failureReason, statusFailed } from './reason.js';
 import type { Reporter, ReporterContext } from './reporter.js';
+import { sloLine } from './slo.js';
 import type { Summary } from './summary.js';
 
 /** Test cases are written to the spool in blocks of about this many bytes. */
@@ -109,7 +111,7 @@ export function junitReporter(context: ReporterContext): Reporter {
       } else {
         failures += 1;
         const reason = failureReason(result, context);
-        const type = result.error ?? 'status';
+        const type = result.error ?? (statusFailed(result, context) ? 'status' : 'check');
         hold(
           `    <testcase ${attrs}>\n      <failure message="${xml(reason)}" type="${xml(type)}">${xml(`${result.url}: ${reason}`)}</failure>\n    </testcase>\n`,
         );
@@ -119,7 +121,10 @@ export function junitReporter(context: ReporterContext): Reporter {
 
     async *end(summary: Summary, elapsedMs: number): AsyncGenerator<string> {
       const time = (elapsedMs / 1000).toFixed(3);
-      const counts = `tests="${tests}" failures="${failures}" errors="0" skipped="0" time="${time}"`;
+      const slos = summary.slos();
+      const broken = slos.filter((verdict) => verdict.state === 'broken').length;
+      const skipped = slos.filter((verdict) => verdict.state === 'unjudged').length;
+      const counts = `tests="${tests + slos.length}" failures="${failures + broken}" errors="0" skipped="${skipped}" time="${time}"`;
       yield `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="parfetch" ${counts}>\n`;
       yield `  <testsuite name="parfetch" ${counts} timestamp="${timestamp}">\n`;
       try {
@@ -140,8 +145,18 @@ export function junitReporter(context: ReporterContext): Reporter {
           block = '';
         }
       }
+      for (const verdict of slos) {
+        const attrs = `classname="parfetch.slo" name="${xml(`SLO ${verdict.text}`)}" time="0.000"`;
+        const line = xml(sloLine(verdict));
+        const body =
+          verdict.state === 'broken'
+            ? `<failure message="${line}" type="slo">${line}</failure>`
+            : verdict.state === 'unjudged'
+              ? `<skipped message="${line}"/>`
+              : `<system-out>${line}</system-out>`;
+        block += `    <testcase ${attrs}>\n      ${body}\n    </testcase>\n`;
+      }
       yield `${block}  </testsuite>\n</testsuites>\n`;
-      void summary;
     },
 
     dispose,

@@ -1,8 +1,11 @@
-// Run totals: counts by outcome, status class and error, and latency percentiles in fixed memory.
+// Run totals: counts by outcome, status class and error, latency percentiles in fixed memory,
+// and the verdicts of the run-level objectives (--slo).
 
+import type { Slo } from '../parsers.js';
 import type { Result } from '../result.js';
 import type { Paint } from './color.js';
 import { formatMs } from './duration.js';
+import { SloJudge, sloLine, type SloVerdict } from './slo.js';
 
 /** Latencies go in log-spaced buckets (2 % wide), so a million results cost the same as ten. */
 const BUCKET_GROWTH = 1.02;
@@ -27,9 +30,15 @@ export class Summary {
   private readonly histogram = new Uint32Array(BUCKETS);
   private timed = 0;
   max = 0;
+  private readonly judge: SloJudge | null;
+
+  constructor(objectives: readonly Slo[] = []) {
+    this.judge = objectives.length > 0 ? new SloJudge(objectives) : null;
+  }
 
   add(result: Result): void {
     this.total += 1;
+    this.judge?.add(result);
     if (result.ok) this.ok += 1;
     if (result.status !== null) {
       const cls = `${Math.floor(result.status / 100)}xx`;
@@ -47,6 +56,16 @@ export class Summary {
 
   get failed(): number {
     return this.total - this.ok;
+  }
+
+  /** How each objective came out, in the order given; [] when none was set. */
+  slos(): SloVerdict[] {
+    return this.judge?.verdicts() ?? [];
+  }
+
+  /** Whether an objective is broken: the run then fails even when every entry is ok. */
+  get sloBroken(): boolean {
+    return this.judge?.broken ?? false;
   }
 
   /** Entries that made a request, so have a latency. */
@@ -79,6 +98,18 @@ export class Summary {
       lines.push(
         `  latency  p50 ${formatMs(this.percentile(0.5))}, p95 ${formatMs(this.percentile(0.95))}, max ${formatMs(this.max)}`,
       );
+    }
+    const verdicts = this.slos();
+    for (const verdict of verdicts) {
+      if (verdict.state === 'broken') lines.push(`  ${paint.red(sloLine(verdict))}`);
+      if (verdict.state === 'unjudged') lines.push(`  ${paint.yellow(sloLine(verdict))}`);
+    }
+    const kept = verdicts.filter((verdict) => verdict.state === 'kept');
+    if (kept.length > 0) {
+      lines.push(`  SLO${kept.length === 1 ? '' : 's'} kept: ${kept.map((v) => `${v.text} (${v.value})`).join(', ')}`);
+    }
+    if (interruption && verdicts.length > 0) {
+      lines.push(`  SLOs judged on the ${this.total} entr${this.total === 1 ? 'y' : 'ies'} that finished`);
     }
     if (interruption) {
       const { signal, neverStarted: n, restUnread } = interruption;

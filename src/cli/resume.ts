@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { fileChunks } from '../merge/chunks.js';
 import type { Shard } from '../parsers.js';
 import type { Entry } from '../result.js';
+import { printable } from '../report/escape.js';
 import { readBack, RESUMABLE, type Resumable } from '../report/read-back.js';
 import type { Outcome } from '../report/summary.js';
 import { maskUrl } from '../url.js';
@@ -87,7 +88,8 @@ export async function resume(
             index += 1;
           }
           const where = `cannot resume "${path}": line ${record.line} is`;
-          const found = `${record.index === null ? '' : `index ${record.index} `}"${record.shown}"`;
+          // Shown escaped: a URL from a list or a file must not drive the terminal.
+          const found = `${record.index === null ? '' : `index ${record.index} `}"${printable(record.shown)}"`;
           if (entry === undefined) {
             throw new UsageError(
               `${where} ${found}, but the input has no more entries${shard ? ' for this shard' : ''}`,
@@ -97,7 +99,7 @@ export async function resume(
           const outcome = record.index === null || record.index === index ? record.match(url) : null;
           if (outcome === null) {
             throw new UsageError(
-              `${where} ${found}, but the input's entry at that place is index ${index} "${url}" (${entry.source}:${entry.line}): not the output of this list`,
+              `${where} ${found}, but the input's entry at that place is index ${index} "${printable(url)}" (${printable(entry.source)}:${entry.line}): not the output of this list`,
             );
           }
           // A stopped run marks what it could not finish EABORTED: from there on, fetched again.

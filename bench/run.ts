@@ -1,5 +1,5 @@
-// Benchmark entry point (`npm run bench [-- --quick]`): starts loopback servers (the "200 ok" one, the 50 ms one and S6's
-// never-answering one), runs the scenarios of bench/scenarios/ (S1–S6) in order, checks each one's targets, stops
+// Benchmark entry point (`npm run bench [-- --quick] [-- --only=S7]`): starts loopback servers (the "200 ok" one, the 50 ms one and S6's
+// never-answering one), runs the scenarios of bench/scenarios/ (S1–S7) in order, checks each one's targets, stops
 // every server by PID, writes bench/RESULTS.md.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +28,7 @@ import {
 import { fmt, renderMarkdown, type ScenarioResult, type TargetCheck } from './report.js';
 import { Figures, type Context, type Peers, type Scenario, type Setup } from './scenario.js';
 import { manyOrigins } from './scenarios/many-origins.js';
+import { mergeShards } from './scenarios/merge-shards.js';
 import { manyTiny } from './scenarios/many-tiny.js';
 import { slowServer } from './scenarios/slow-server.js';
 import { stalledHead } from './scenarios/stalled-head.js';
@@ -35,8 +36,9 @@ import { startup } from './scenarios/startup.js';
 import { stdinStream } from './scenarios/stdin-stream.js';
 import { freePorts, startDelayServer, startHangServer, startOkServer, type Server } from './servers.js';
 
-const USAGE = `Usage: npm run bench [-- --quick] [-- --keep-temp] [-- --no-nginx] [-- --no-gnu-time]
+const USAGE = `Usage: npm run bench [-- --quick] [-- --only=S7,…] [-- --keep-temp] [-- --no-nginx] [-- --no-gnu-time]
   --quick        about one minute plus S6: fewer URLs, 3 repetitions, S6 once (default: fuller, 5 repetitions, S6 twice)
+  --only=IDS     run only these scenarios (comma-separated) and print their targets; RESULTS.md is left as it is
   --keep-temp    keep the temp folder (configs, URL lists, logs) for inspection
   --no-nginx     use the node:http fallback server even when nginx is installed
   --no-gnu-time  measure CPU/RSS by polling /proc even when GNU time is installed
@@ -46,7 +48,15 @@ const DELAY_MS = 50;
 const MANY_PORTS = 100;
 
 /** In the order they run; RESULTS.md lists their sections and targets in this order. */
-const SCENARIOS: readonly Scenario<unknown>[] = [manyTiny, slowServer, stdinStream, startup, manyOrigins, stalledHead];
+const SCENARIOS: readonly Scenario<unknown>[] = [
+  manyTiny,
+  slowServer,
+  stdinStream,
+  startup,
+  manyOrigins,
+  stalledHead,
+  mergeShards,
+];
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -54,6 +64,8 @@ function log(line: string): void {
 
 interface Args {
   quick: boolean;
+  /** The scenarios to run, or null for all. */
+  only: string[] | null;
   keepTemp: boolean;
   nginx: boolean;
   gnuTime: boolean;
@@ -61,14 +73,16 @@ interface Args {
 
 function parseArgs(argv: readonly string[]): Args {
   const known = new Set(['--quick', '--keep-temp', '--no-nginx', '--no-gnu-time', '--help', '-h']);
-  const unknown = argv.filter((a) => !known.has(a));
+  const unknown = argv.filter((a) => !known.has(a) && !/^--only=S\d(,S\d)*$/.test(a));
   if (argv.includes('--help') || argv.includes('-h') || unknown.length > 0) {
     if (unknown.length > 0) process.stderr.write(`bench: unknown argument ${unknown.join(' ')}\n`);
     process.stderr.write(`${USAGE}\n`);
     process.exit(unknown.length > 0 ? 2 : 0);
   }
+  const only = argv.find((a) => a.startsWith('--only='));
   return {
     quick: argv.includes('--quick'),
+    only: only === undefined ? null : only.slice('--only='.length).split(','),
     keepTemp: argv.includes('--keep-temp'),
     nginx: !argv.includes('--no-nginx'),
     gnuTime: !argv.includes('--no-gnu-time'),
@@ -102,7 +116,8 @@ function machineInfo(server: string, tools: readonly (Tool | null)[]): Array<[st
 }
 
 async function main(): Promise<number> {
-  const { quick, keepTemp, nginx, gnuTime } = parseArgs(process.argv.slice(2));
+  const { quick, only, keepTemp, nginx, gnuTime } = parseArgs(process.argv.slice(2));
+  const chosen = SCENARIOS.filter((scenario) => only === null || only.includes(scenario.id));
   if (!gnuTime) disableGnuTime();
   const started = performance.now();
   const tmp = mkdtempSync(join(tmpdir(), 'parfetch-bench-'));
@@ -171,7 +186,7 @@ async function main(): Promise<number> {
   const figures = new Figures();
   const scenarios: ScenarioResult[] = [];
   let crashed = false;
-  for (const scenario of SCENARIOS) {
+  for (const scenario of chosen) {
     log(`\n== ${scenario.id}: ${scenario.heading(setup)} (${fmt.sec(performance.now() - started)} in)`);
     try {
       const outcome = await scenario.run(ctx, setup);
@@ -194,7 +209,7 @@ async function main(): Promise<number> {
 
   for (const server of servers) await server.stop();
 
-  const targets: TargetCheck[] = SCENARIOS.flatMap((scenario) =>
+  const targets: TargetCheck[] = chosen.flatMap((scenario) =>
     scenario.targets.map(({ target, measure }) => ({
       scenario: scenario.id,
       target: typeof target === 'string' ? target : target(figures),
@@ -206,6 +221,11 @@ async function main(): Promise<number> {
     log(`  ${t.met === null ? '??' : t.met ? 'ok' : 'NO'}  ${t.scenario} ${t.target}: ${t.measured}`);
 
   const elapsedMs = performance.now() - started;
+  const parfetchVerified = scenarios.every((s) => s.parfetchOk);
+  if (only !== null) {
+    log(`\n--only: RESULTS.md left as it is (${fmt.sec(elapsedMs)} in all)`);
+    return crashed || !parfetchVerified ? 1 : 0;
+  }
   const markdown = renderMarkdown({
     mode: quick ? 'quick mode: smaller counts, 3 repetitions, S6 once' : 'full mode: 5 repetitions, S6 twice',
     date: new Date()
@@ -231,7 +251,6 @@ async function main(): Promise<number> {
   writeFileSync(resultsFile, markdown);
   log(`\nwrote ${resultsFile} (${fmt.sec(elapsedMs)} in all)`);
 
-  const parfetchVerified = scenarios.every((s) => s.parfetchOk);
   if (!parfetchVerified) log('some parfetch runs failed verification: see RESULTS.md');
   return crashed || !parfetchVerified ? 1 : 0;
 }

@@ -7,24 +7,26 @@ import { UsageError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { capYoungGeneration, tightenOldGeneration } from './heap.js';
-import { buildProgram, type Flags } from './program.js';
+import { buildMergeProgram, buildProgram, type Flags, type MergeFlags } from './program.js';
 import { runSession } from './session.js';
 import { Stopping } from './stopping.js';
 
 export { EXIT } from './exit-codes.js';
 export type { CliIO } from './io.js';
 
-/** Runs the CLI and resolves to its exit code. Never throws for user mistakes. */
+/**
+ * Runs the CLI and resolves to its exit code. Never throws for user mistakes. `merge` as the
+ * first argument is the merge command (a list in a file named `merge` is given as `./merge`).
+ */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
-  const program = buildProgram()
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => void io.stdout.write(text),
-      writeErr: (text) => void io.stderr.write(text),
-      outputError: (text, write) => write(text.replace(/^error: /, 'parfetch: ')),
-    });
+  const merging = argv[0] === 'merge';
+  const program = (merging ? buildMergeProgram() : buildProgram()).exitOverride().configureOutput({
+    writeOut: (text) => void io.stdout.write(text),
+    writeErr: (text) => void io.stderr.write(text),
+    outputError: (text, write) => write(text.replace(/^error: /, 'parfetch: ')),
+  });
   try {
-    program.parse([...argv], { from: 'user' });
+    program.parse(merging ? argv.slice(1) : [...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT.ok : EXIT.usage;
@@ -33,6 +35,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   const stopping = new Stopping(io);
   try {
+    if (merging) {
+      const { runMerge } = await import('./merge.js');
+      return await runMerge(program.args, program.opts<MergeFlags>(), io, stopping);
+    }
     return await runSession(program.args, program.opts<Flags>(), io, stopping);
   } catch (error) {
     if (error instanceof UsageError) {

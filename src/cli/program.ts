@@ -57,6 +57,21 @@ export interface Flags {
   shard?: string;
   allowEmpty?: boolean;
   slo?: Slo[];
+  resume?: boolean;
+}
+
+/** The flags of `parfetch merge` as commander hands them over. */
+export interface MergeFlags {
+  format: Format;
+  output?: string;
+  /** Given only when the records are to be judged again. */
+  accept?: AcceptFlag;
+  slo?: Slo[];
+  allowGaps?: boolean;
+  allowEmpty?: boolean;
+  onlyFailed?: boolean;
+  color?: boolean;
+  quiet?: boolean;
 }
 
 const EXAMPLES = `
@@ -65,9 +80,13 @@ Examples:
   parfetch https://a.example https://b.example
   grep -o 'https://[^ ]*' notes.md | parfetch -c 100 -f jsonl | jq 'select(.ok|not)'
   parfetch -c 20 --no-follow --accept 200-299,301 health.txt || echo "service unhealthy"
+  parfetch -f jsonl -o out.jsonl --resume urls.txt   go on where a killed run stopped
+  parfetch merge -f junit -o report.xml shard-*.jsonl   one report from --shard runs
 
 Input: URLs given as arguments, files of URLs (one per line; blank lines and # comments
 skipped), or "-" for stdin; with no source, stdin is read when it is not a terminal.
+"parfetch merge" merges jsonl outputs (see parfetch merge --help); a list in a file named
+merge is given as ./merge.
 Exit status: 0 all ok, 1 some entry not ok or an --slo objective missed, 2 usage or input
 error (also an input with no URLs, unless --allow-empty), 74 results could not be written,
 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM (what finished is still reported), 141 stdout
@@ -177,6 +196,10 @@ export function buildProgram(): Command {
     .option('--only-failed', 'print only entries that are not ok (any format; order kept)')
     .option('--allow-empty', 'exit 0 when the input holds no URLs (by default that is an error, exit 2)')
     .option('-o, --output <file>', 'write results to a file (overwritten) instead of stdout')
+    .option(
+      '--resume',
+      'with -o FILE (jsonl, csv or text): keep the records FILE holds, fetch only the entries after them, append',
+    )
     .option('--progress', 'show a progress bar on stderr (default: when stderr is a terminal and CI is unset)')
     .option('--no-progress', 'never show a progress bar')
     .option('--no-color', 'no colours (also NO_COLOR=1; FORCE_COLOR=1 forces them)')
@@ -184,5 +207,48 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .addHelpText('after', EXAMPLES)
+    .showSuggestionAfterError(true);
+}
+
+const MERGE_NOTES = `
+Each file must be in index order, as a run writes it (a --shard run's records keep their
+index in the whole input); they are merged by index holding a few records of each file at a
+time. A torn last line (a run killed mid-write) is left out with a warning. --accept judges
+again the records whose line named no status list of its own.
+
+Indexes missing between 0 and the highest one seen, and indexes seen twice (the record of
+the file named first is kept), are listed on stderr (ten at most, then the counts). They
+fail the merge, exit 1 like an entry not ok (entries went unchecked), unless --allow-gaps.
+Exit status: 0 all ok, 1 some record not ok, an --slo objective missed, or an index missing
+or repeated, 2 usage or input error (a line that is not a record, a file out of index
+order), 74 the report could not be written, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM.
+`;
+
+/** `parfetch merge`: jsonl outputs of shards or resumed runs -> one report, as of one run. */
+export function buildMergeProgram(): Command {
+  return new Command('parfetch merge')
+    .description('Merge jsonl outputs of parfetch (--shard runs, resumed runs) into one report in input order.')
+    .usage('[options] [file...]')
+    .argument('[file...]', 'jsonl files written by parfetch -f jsonl, or - for stdin')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
+    .option('-o, --output <file>', 'write the report to a file (overwritten) instead of stdout')
+    .addOption(
+      new Option(
+        '--accept <list>',
+        'judge again: status codes counted as ok, e.g. 200-299,301 (default: each record keeps its ok)',
+      ).argParser(arg((text): AcceptFlag => ({ ranges: parseAcceptList(text), text: text.trim() }))),
+    )
+    .addOption(
+      new Option('--slo <objective>', 'objective over the merged records, exit 1 if missed (repeatable)').argParser(
+        (text: string, all: Slo[] | undefined) => [...(all ?? []), arg(parseSlo)(text)],
+      ),
+    )
+    .option('--allow-gaps', 'exit 0 despite missing or repeated indexes (still listed on stderr)')
+    .option('--allow-empty', 'exit 0 when the files hold no records (by default that is an error, exit 2)')
+    .option('--only-failed', 'print only records that are not ok (any format; order kept)')
+    .option('--no-color', 'no colours (also NO_COLOR=1; FORCE_COLOR=1 forces them)')
+    .option('-q, --quiet', 'no summary on stderr')
+    .helpOption('-h, --help', 'show this help')
+    .addHelpText('after', MERGE_NOTES)
     .showSuggestionAfterError(true);
 }

@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js';
 import { resolveOptions } from '../options.js';
 import type { Progress } from '../report/progress.js';
 import type { Interruption } from '../report/summary.js';
+import type { Entry } from '../result.js';
 import { CountedInput } from './counted-input.js';
 import { EXIT, STOP_SIGNALS } from './exit-codes.js';
 import { checkYoungGeneration } from './heap.js';
@@ -37,14 +38,10 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
     onSettled: showProgress ? (r) => progress?.settled(r) : undefined,
   });
   if (flags.output !== undefined) refuseInputAsOutput(flags.output, sources, io.stdin);
+  const resuming = flags.resume ? await import('./resume.js') : null;
+  const resumable = resuming?.checkResumable(flags.format, flags.output, flags.onlyFailed === true) ?? null;
   let outStream: Writable & { isTTY?: boolean } = io.stdout;
-  if (flags.output !== undefined) {
-    try {
-      outStream = createWriteStream('', { fd: openSync(flags.output, 'w') });
-    } catch (error) {
-      throw new UsageError(`cannot write "${flags.output}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-    }
-  }
+  if (flags.output !== undefined && resumable === null) outStream = openOutput(flags.output, 'w');
 
   // Loaded only now, so --help and --version stay quick.
   const [{ parfetchBatches }, { colorLevel, makePaint }, { createReporter }, { Summary }, { Output }] =
@@ -55,6 +52,25 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
       import('../report/summary.js'),
       import('../report/output.js'),
     ]);
+  const summary = new Summary(flags.slo);
+  // Counted as it is read; tells the progress bar when the total is final.
+  const input = new CountedInput(readEntries(sources, io.stdin), options.shard, () => progress?.inputEnded());
+  let entries: AsyncIterable<Entry[]> = input.open(() => stopping.caught !== null);
+  // A resumed run reads past the entries the file has records for, and appends the others'.
+  let runOptions = options;
+  let offset = 0;
+  let done = 0;
+  let keptHead = false;
+  if (resuming !== null && resumable !== null && flags.output !== undefined) {
+    const resumed = await resuming.resume(flags.output, resumable, entries, options.shard, (outcome) => {
+      summary.add(outcome);
+      summary.kept += 1;
+    });
+    ({ done, offset, rest: entries } = resumed);
+    keptHead = resumed.keptHeader;
+    runOptions = resolveOptions({ ...options, shard: resumed.shard });
+    outStream = openOutput(flags.output, 'a');
+  }
   const outPaint = await makePaint(colorLevel(outStream, io.env, flags.color));
   const errPaint = await makePaint(colorLevel(io.stderr, io.env, flags.color));
   // The bar's total, counted ahead when every source can be read twice (not stdin or a FIFO).
@@ -63,7 +79,7 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
     const bar = new (await import('../report/progress.js')).Progress(io.stderr as NodeJS.WriteStream, errPaint);
     progress = bar;
     const { countSources } = await import('./count-lines.js');
-    void countSources(sources, options.shard, counting.signal).then((n) => n !== null && bar.expect(n));
+    void countSources(sources, options.shard, counting.signal).then((n) => n !== null && bar.expect(n - done));
   }
   const bar = progress;
   const output = new Output(
@@ -82,20 +98,17 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
     warn,
   });
   stopping.onCleanup(() => reporter.dispose?.());
-  const summary = new Summary(flags.slo);
 
   const started = performance.now();
-  // Counted as it is read; tells the progress bar when the total is final.
-  const input = new CountedInput(readEntries(sources, io.stdin), options.shard, () => progress?.inputEnded());
-  const entries = input.open(() => stopping.caught !== null);
   // The head waits for the first record, so an input with no URLs writes nothing.
-  let head = reporter.start?.() ?? '';
+  let head = keptHead ? '' : (reporter.start?.() ?? '');
   try {
-    for await (const results of parfetchBatches(entries, options)) {
+    for await (const results of parfetchBatches(entries, runOptions)) {
       checkYoungGeneration();
       let text = head;
       head = '';
       for (const result of results) {
+        result.index += offset;
         summary.add(result);
         if (!flags.onlyFailed || !result.ok) text += reporter.record(result);
       }
@@ -150,11 +163,20 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
   return summary.failed > 0 || summary.sloBroken ? EXIT.failed : EXIT.ok;
 }
 
+/** Opens `-o` for writing from its start (`w`) or after what it holds (`a`). */
+export function openOutput(path: string, flags: 'w' | 'a'): Writable & { isTTY?: boolean } {
+  try {
+    return createWriteStream('', { fd: openSync(path, flags) });
+  } catch (error) {
+    throw new UsageError(`cannot write "${path}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
 /**
  * Refuses an `-o` file that is also an input (the same path, another spelling of it, a link to
  * it, or stdin redirected from it): opening it for writing would empty the list before it is read.
  */
-function refuseInputAsOutput(output: string, sources: readonly Source[], stdin: Readable): void {
+export function refuseInputAsOutput(output: string, sources: readonly Source[], stdin: Readable): void {
   const target = statOrNull(() => statSync(output));
   if (!target?.isFile()) return;
   for (const source of sources) {

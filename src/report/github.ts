@@ -51,7 +51,7 @@ export function githubReporter(context: ReporterContext): Reporter {
       return `::error ${where}title=${title}::${commandData(`${printable(result.url)} ${reason} after ${formatMs(result.ms)}`)}\n`;
     },
 
-    *end(summary: Summary, elapsedMs: number): Generator<string> {
+    *end(summary: Summary, elapsedMs: number | null): Generator<string> {
       const slos = summary.slos();
       for (const verdict of slos) {
         const line = sloLine(verdict);
@@ -64,7 +64,7 @@ export function githubReporter(context: ReporterContext): Reporter {
       const lines = [
         '### parfetch',
         '',
-        `**${summary.total}** URLs in ${formatMs(elapsedMs)}: **${summary.ok}** ok, **${summary.failed}** failed` +
+        `**${summary.total}** URLs ${elapsedMs === null ? 'merged' : `in ${formatMs(elapsedMs)}`}: **${summary.ok}** ok, **${summary.failed}** failed` +
           (summary.percentileCount > 0
             ? ` · latency p50 ${formatMs(summary.percentile(0.5))}, p95 ${formatMs(summary.percentile(0.95))}`
             : ''),

@@ -9,8 +9,11 @@ export interface Reporter {
   start?(): string;
   /** The text for one record, written as soon as it and all before it are done ('' for none). */
   record(result: Result): string;
-  /** Written when the run ends (a whole JUnit document); may also write side files. */
-  end?(summary: Summary, elapsedMs: number): AsyncIterable<string> | Iterable<string>;
+  /**
+   * Written when the run ends (a whole JUnit document); may also write side files. `elapsedMs`
+   * is null for records merged from several runs, which have no one run's time.
+   */
+  end?(summary: Summary, elapsedMs: number | null): AsyncIterable<string> | Iterable<string>;
   /** Removes temporary files at once, however the run ends; safe to call more than once. */
   dispose?(): void;
 }

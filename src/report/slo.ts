@@ -54,7 +54,7 @@ export class SloJudge {
     this.largest = new Float64Array(timed ? BUCKETS : 0);
   }
 
-  add(result: Result): void {
+  add(result: Pick<Result, 'ok' | 'ms'>): void {
     this.total += 1;
     if (!result.ok) return;
     this.ok += 1;

@@ -5,33 +5,31 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseRate } from '../src/options.js';
 import { jsonLines, runCli, spawnCli, watch } from './helpers/cli.js';
+import { useFixture } from './helpers/fixture.js';
 import { startSilentServer } from './helpers/raw.js';
-import { routes, startServer, type TestServer } from './helpers/server.js';
+import { routes, startServer, type Handler, type TestServer } from './helpers/server.js';
 
-let a: TestServer;
+const slow: Handler = (req, res, url) =>
+  url.pathname.startsWith('/slow') ? void setTimeout(() => res.end('ok'), 20) : routes(req, res, url);
+const fx = useFixture({ handler: slow });
+/** A second origin, for limits per origin. */
 let b: TestServer;
 before(async () => {
-  const slow: Parameters<typeof startServer>[0] = (req, res, url) =>
-    url.pathname.startsWith('/slow') ? void setTimeout(() => res.end('ok'), 20) : routes(req, res, url);
-  a = await startServer(slow);
   b = await startServer(slow);
 });
-after(async () => {
-  await a.close();
-  await b.close();
-});
+after(() => b.close());
 
 describe('pacing', () => {
   it('--per-host caps requests in flight per origin, below the overall concurrency', async () => {
-    const urls = Array.from({ length: 40 }, (_, i) => `${i % 2 ? a.base : b.base}/slow/${i}`);
+    const urls = Array.from({ length: 40 }, (_, i) => `${i % 2 ? fx.base : b.base}/slow/${i}`);
     const run = await runCli(['-c', '10', '--per-host', '2', ...urls]);
     assert.equal(run.code, 0);
-    assert.equal(a.maxInFlight, 2);
+    assert.equal(fx.server.maxInFlight, 2);
     assert.equal(b.maxInFlight, 2);
   });
 
   it('--rate lets at most n requests start in any sliding second, retries included', async () => {
-    const first = a.seen.length;
+    const first = fx.server.seen.length;
     const started: number[] = [];
     const server = await startServer((req, res) => {
       started.push(Date.now());
@@ -49,7 +47,7 @@ describe('pacing', () => {
     } finally {
       await server.close();
     }
-    assert.equal(a.seen.length, first);
+    assert.equal(fx.server.seen.length, first);
   });
 
   it('paces entries arriving slowly on stdin by the same rule', async () => {
@@ -77,9 +75,9 @@ describe('pacing', () => {
   });
 
   it('--deadline ends the run: unfinished entries get EDEADLINE, finished ones are kept, exit 1', async () => {
-    const urls = [`${a.base}/status/200`, `${a.base}/hang`, `${a.base}/status/201`, `${a.base}/hang`];
+    const urls = [`${fx.base}/status/200`, `${fx.base}/hang`, `${fx.base}/status/201`, `${fx.base}/hang`];
     const run = await runCli(['-f', 'jsonl', '--deadline', '700ms', '-t', '30s', ...urls, '-'], {
-      stdin: `${a.base}/status/202\nnot a url\n`,
+      stdin: `${fx.base}/status/202\nnot a url\n`,
     });
     assert.equal(run.code, 1);
     const records = jsonLines(run.stdout);

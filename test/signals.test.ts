@@ -3,12 +3,12 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { BIN, cleanEnv, jsonLines, spawnCli, watch } from './helpers/cli.js';
+import { lineCount, until, useFixture } from './helpers/fixture.js';
 import { routes, startServer, type TestServer } from './helpers/server.js';
 
 const STOPS = [
@@ -17,25 +17,7 @@ const STOPS = [
   ['SIGINT', 130],
 ] as const;
 
-let dir: string;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'parfetch-signals-'));
-});
-after(() => rm(dir, { recursive: true, force: true }));
-
-/** Waits until `ready()` holds, for at most `ms`. */
-async function until(ready: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ready())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Complete lines in `text` (a line still arriving is not parsed). */
-function lineCount(text: string): number {
-  return text.split('\n').length - 1;
-}
+const fx = useFixture({ handler: null });
 
 /** One server per test, so requests a test holds open are its own. */
 async function withServer(test: (server: TestServer) => Promise<void>): Promise<void> {
@@ -58,9 +40,7 @@ async function heldList(server: TestServer, done: number, rest: number): Promise
     `${server.base}/hang?held=2`,
     ...Array.from({ length: rest }, (_, i) => `${server.base}/status/200?rest=${i}`),
   ];
-  const path = join(dir, `list-${Math.random().toString(36).slice(2)}.txt`);
-  await writeFile(path, `${urls.join('\n')}\n`);
-  return path;
+  return fx.file(`list-${Math.random().toString(36).slice(2)}.txt`, `${urls.join('\n')}\n`);
 }
 
 /** The two held requests have arrived, and everything before them was answered. */
@@ -100,8 +80,8 @@ describe('a signal stops the run cleanly', () => {
       withServer(async (server) => {
         // 600 test cases are more than the JUnit reporter holds in memory, so they are spooled.
         const list = await heldList(server, 600, 5);
-        const temp = await mkdtemp(join(dir, 'tmp-'));
-        const report = join(dir, `report-${signal}.xml`);
+        const temp = await mkdtemp(join(fx.dir, 'tmp-'));
+        const report = join(fx.dir, `report-${signal}.xml`);
         const child = spawnCli(['-f', 'junit', '-o', report, '-c', '2', '-t', '60s', list], {
           env: cleanEnv({ TMPDIR: temp }),
         });
@@ -170,9 +150,8 @@ describe('a second signal', () => {
           ...Array.from({ length: entries }, (_, i) => `${server.base}/status/200?i=${i}`),
           `${server.base}/hang`,
         ];
-        const list = join(dir, `second-${first}-${second}.txt`);
-        await writeFile(list, `${urls.join('\n')}\n`);
-        const temp = await mkdtemp(join(dir, 'tmp-'));
+        const list = await fx.file(`second-${first}-${second}.txt`, `${urls.join('\n')}\n`);
+        const temp = await mkdtemp(join(fx.dir, 'tmp-'));
         const child = spawn(process.execPath, [BIN, '-f', 'junit', '-c', '8', '-t', '60s', list], {
           env: cleanEnv({ TMPDIR: temp }),
           stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,15 +1,19 @@
-// Exit statuses that never lie: failed writes, an output file that is also an input, an input
-// with no URLs, and side files (the step summary, the JUnit spool) that cannot be written.
+// Exit statuses that never lie: 0 all ok, 1 some entry not ok, 2 a usage mistake (one line, no
+// stack), 74 a failed write; an output file that is also an input, an input with no URLs, and
+// side files (the step summary, the JUnit spool) that cannot be written.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { chmod, link, mkdtemp, readFile, readdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { BIN, cleanEnv, runCli, watch, type CliRun } from './helpers/cli.js';
+import { main } from '../src/cli/main.js';
+import { BIN, cleanEnv, jsonLines, runCli, watch, type CliRun } from './helpers/cli.js';
 import { useFixture } from './helpers/fixture.js';
+import { routes, startServer } from './helpers/server.js';
 
 const FORMATS = ['text', 'jsonl', 'csv', 'junit', 'github', 'markdown'] as const;
 const FULL = '/dev/full';
@@ -56,6 +60,88 @@ function assertWriteFailure(run: CliRun, where: string): void {
   assert.equal(errors.length, 1, run.stderr);
   assert.match(errors[0] ?? '', new RegExp(`^parfetch: cannot write results to ${where}: ENOSPC`));
 }
+
+describe('the exit status', () => {
+  it('exits 0 when every entry is ok', async () => {
+    assert.equal((await runCli([`${fx.base}/status/200`, `${fx.base}/status/299`])).code, 0);
+  });
+
+  it('exits 1 when any entry is not ok', async () => {
+    assert.equal((await runCli([`${fx.base}/status/200`, `${fx.base}/status/404`])).code, 1);
+  });
+
+  it('counts statuses listed in --accept as ok', async () => {
+    const run = await runCli(['--accept', '200-299,404', `${fx.base}/status/404`, `${fx.base}/status/204`]);
+    assert.equal(run.code, 0);
+    const strict = await runCli(['--accept', '204', `${fx.base}/status/200`]);
+    assert.equal(strict.code, 1);
+  });
+
+  it('exits 1 on a timeout, a redirect loop and a refused connection', async () => {
+    const closed = await startServer(routes);
+    await closed.close();
+    for (const [args, error] of [
+      [['-t', '200ms', `${fx.base}/hang`], 'ETIMEDOUT'],
+      [['-t', '0.3', `${fx.base}/trickle`], 'ETIMEDOUT'],
+      [[`${fx.base}/loop`], 'ETOOMANYREDIRECTS'],
+      [['--max-redirects', '1', `${fx.base}/redirect/2`], 'ETOOMANYREDIRECTS'],
+      [[`${closed.base}/`], 'ECONNREFUSED'],
+    ] as const) {
+      const run = await runCli(['-f', 'jsonl', '--retries', '0', ...args]);
+      assert.equal(run.code, 1, args.join(' '));
+      assert.equal(jsonLines(run.stdout)[0]?.['error'], error, args.join(' '));
+    }
+  });
+
+  it('exits 2 with one clear line and no stack trace for every usage mistake', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['-c', '0', 'x'], /-c, --concurrency.*"0" is not a whole number from 1 up/],
+      [['-c', 'abc', 'x'], /"abc" is not a whole number/],
+      [['-t', 'forever', 'x'], /"forever" is not a duration/],
+      [['--bogus'], /unknown option '--bogus'/],
+      [['-f', 'xml', 'x'], /argument 'xml' is invalid/],
+      [['--accept', '20O', 'x'], /not a status list/],
+      [['-H', 'no colon', 'http://x/'], /is not a header/],
+      [[join(fx.dir, 'missing.txt')], /cannot read ".*missing.txt": no such file/],
+      [[fx.dir], /is a directory/],
+      [['-', '-'], /only once/],
+      [['-o', join(fx.dir, 'no', 'such', 'dir.txt'), 'http://x/'], /cannot write/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runCli(args);
+      assert.equal(run.code, 2, args.join(' '));
+      assert.equal(run.stdout, '', args.join(' '));
+      const lines = run.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 1, `one line for ${args.join(' ')}: ${run.stderr}`);
+      assert.match(lines[0] ?? '', /^parfetch: /);
+      assert.match(run.stderr, message);
+      assert.doesNotMatch(run.stderr, /\n\s+at /);
+    }
+  });
+
+  it('prints a usage hint and exits 2 when there is no source and stdin is a terminal', async () => {
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let err = '';
+    stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await main([], { stdin, stdout, stderr, env: {} });
+    assert.equal(code, 2);
+    assert.match(err, /no URLs given.*--help/);
+  });
+
+  it('exits 0 for --help and --version, printing to stdout', async () => {
+    const help = await runCli(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Usage: parfetch/);
+    const version = await runCli(['--version']);
+    assert.equal(version.code, 0);
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    assert.equal(version.stdout.trim(), pkg.version);
+  });
+});
 
 describe('a failed write of the results', { skip: noFull }, () => {
   for (const format of FORMATS) {

@@ -1,5 +1,5 @@
-// Pacing: per-host limits, sliding-window rate, the run's deadline and the connect timeout,
-// observed by real servers and driven through the CLI.
+// Pacing: concurrency, per-host limits, sliding-window rate, the run's deadline and the connect
+// timeout, observed by real servers and driven through the CLI.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -20,6 +20,19 @@ before(async () => {
 after(() => b.close());
 
 describe('pacing', () => {
+  it('never has more requests in flight than -c, as the server sees it', async () => {
+    const slow = await startServer((req, res) => setTimeout(() => res.end('ok'), 10));
+    try {
+      const urls = Array.from({ length: 90 }, (_, i) => `${slow.base}/${i}`);
+      const run = await runCli(['-c', '6', '-'], { stdin: urls.join('\n') });
+      assert.equal(run.code, 0);
+      assert.equal(slow.seen.length, 90);
+      assert.equal(slow.maxInFlight, 6);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('--per-host caps requests in flight per origin, below the overall concurrency', async () => {
     const urls = Array.from({ length: 40 }, (_, i) => `${i % 2 ? fx.base : b.base}/slow/${i}`);
     const run = await runCli(['-c', '10', '--per-host', '2', ...urls]);

@@ -1,5 +1,6 @@
 // SIGINT, SIGTERM and SIGHUP against a real server that holds requests open: nothing finished is
-// lost, report files are completed, temporary files are removed, and the exit status says which.
+// lost, report files are completed, temporary files are removed, and the exit status says which;
+// and a reader of stdout that goes away ends the run quietly.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -177,4 +178,80 @@ describe('a second signal', () => {
         assert.ok(!stdout.includes('</testsuites>'), 'the report was cut short');
       }));
   }
+});
+
+describe('signals and pipes', () => {
+  it('on SIGINT aborts what is in flight, prints what finished in order, the summary, and exits 130', () =>
+    withServer(async (server) => {
+      const urls = [
+        `${server.base}/status/200`,
+        `${server.base}/status/201`,
+        `${server.base}/hang`,
+        `${server.base}/status/202`,
+      ];
+      const child = spawnCli(['-f', 'jsonl', '-t', '60s', ...urls]);
+      child.stdin?.end();
+      const live = watch(child);
+      await until(() => lineCount(live.stdout) >= 2, 'two records');
+      child.kill('SIGINT');
+      const run = await live.done;
+      assert.equal(run.code, 130);
+      const records = jsonLines(run.stdout);
+      assert.deepEqual(
+        records.map((r) => [r['index'], r['status'], r['error']]),
+        [
+          [0, 200, null],
+          [1, 201, null],
+          [2, null, 'EABORTED'],
+          [3, 202, null],
+        ],
+      );
+      assert.match(run.stderr, /4 URLs in/);
+    }));
+
+  it('on SIGINT exits 130 even while stdin is still open', () =>
+    withServer(async (server) => {
+      const child = spawnCli(['-f', 'jsonl']);
+      const live = watch(child);
+      child.stdin?.write(`${server.base}/status/200\n`);
+      await until(() => lineCount(live.stdout) >= 1, 'the first record');
+      child.kill('SIGINT');
+      const run = await live.done;
+      assert.equal(run.code, 130);
+      assert.equal(jsonLines(run.stdout).length, 1);
+    }));
+
+  it('stops fetching and exits quietly when the reader of stdout goes away', () =>
+    withServer(async (server) => {
+      const list = await fx.file(
+        'many.txt',
+        Array.from({ length: 3000 }, (_, i) => `${server.base}/delay/5?i=${i}`).join('\n'),
+      );
+      const child = spawnCli(['-c', '10', list]);
+      child.stdin?.end();
+      const live = watch(child);
+      await until(() => lineCount(live.stdout) >= 3, 'three lines');
+      child.stdout?.destroy();
+      const run = await live.done;
+      assert.equal(run.code, 141);
+      assert.equal(run.stderr, '');
+      assert.ok(server.seen.length < 3000, `fetched ${server.seen.length} of 3000`);
+    }));
+
+  it('works under `| head -n 3` with no error output', () =>
+    withServer(async (server) => {
+      const list = await fx.file(
+        'head.txt',
+        Array.from({ length: 2000 }, (_, i) => `${server.base}/status/200?i=${i}`).join('\n'),
+      );
+      const child = spawn('sh', ['-c', `"${process.execPath}" "${BIN}" "${list}" | head -n 3`], {
+        env: cleanEnv(),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      child.stdin?.end();
+      const run = await watch(child).done;
+      assert.equal(run.code, 0);
+      assert.equal(run.stdout.trimEnd().split('\n').length, 3);
+      assert.doesNotMatch(run.stderr, /EPIPE|Error|at /);
+    }));
 });

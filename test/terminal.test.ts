@@ -1,7 +1,8 @@
-// The CLI on a real terminal (tmux, a set size): what the screen shows during and after a run,
-// and the progress bar's pieces (its line, the count of entries ahead) on their own.
+// The CLI on a real terminal (tmux, a set size, or a pseudo-terminal): what the screen shows
+// during and after a run, and the progress bar's pieces (its line, the count of entries ahead).
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ import { countEntries, shareOf } from '../src/cli/count-lines.js';
 import { MAX_LINE_BYTES, entriesOf } from '../src/input.js';
 import { PLAIN, type Paint } from '../src/report/color.js';
 import { barLine, formatEta, type BarState } from '../src/report/progress.js';
-import { BIN } from './helpers/cli.js';
+import { BIN, cleanEnv, watch } from './helpers/cli.js';
 import { useFixture } from './helpers/fixture.js';
 import { noTerminal, openTerminal, type Terminal } from './helpers/terminal.js';
 
@@ -185,6 +186,33 @@ describe('the CLI on a real terminal', { skip: noTerminal() ?? false }, () => {
       assert.match(lines[at - 1] ?? '', /^(\d{3}|ERR) http:\/\/127\.0\.0\.1:\d+\/\S+ \d+(ms|\.\d\ds)( |$)/, screen);
       assert.doesNotMatch(screen, /ETA|=====/, screen);
     });
+  });
+});
+
+describe('the CLI on a pseudo-terminal', () => {
+  /** Runs the CLI inside a pseudo-terminal (util-linux `script`), stdout and stderr both on it. */
+  async function underScript(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+    const quoted = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qec', quoted, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end();
+    return (await watch(child).done).stdout;
+  }
+
+  it('colours statuses and draws the progress bar, with result lines above it', async () => {
+    const screen = await underScript(['-c', '2', `${fx.base}/status/200`, `${fx.base}/status/404`], cleanEnv());
+    assert.match(screen, /\u001b\[32m200\u001b\[39m/, 'green 200');
+    assert.match(screen, /\u001b\[31m404\u001b\[39m/, 'red 404: not ok');
+    assert.match(screen, /\d+\/\d+\+? \| .*ok.* failed \| \d+\/s \| ETA/, 'the bar');
+    assert.match(screen, /\r\u001b\[2K\u001b\[32m200/, 'the bar line is cleared before results are written');
+    assert.match(screen.replace(/\u001b\[\d+m/g, ''), /2 URLs in/);
+  });
+
+  it('honours NO_COLOR and shows no bar under CI', async () => {
+    const noColor = await underScript([`${fx.base}/status/200`], cleanEnv({ NO_COLOR: '1' }));
+    assert.doesNotMatch(noColor, /\u001b\[3\dm/);
+    const ci = await underScript([`${fx.base}/status/200`], cleanEnv({ CI: 'true' }));
+    assert.doesNotMatch(ci, /ETA/);
+    assert.match(ci.replace(/\u001b\[\d+m/g, ''), /1 URL in/);
   });
 });
 

@@ -78,20 +78,7 @@ describe('bad input', () => {
     assert.equal(parseHttpUrl('http://[::1]:8080/')?.host, '[::1]:8080');
   });
 
-  it('reports an empty file as an input error (exit 2), or as nothing to do with --allow-empty', async () => {
-    const empty = await fx.file('empty.txt', '');
-    const refused = await runCli([empty]);
-    assert.equal(refused.code, 2);
-    assert.equal(refused.stdout, '');
-    const allowed = await runCli(['--allow-empty', empty]);
-    assert.equal(allowed.code, 0);
-    assert.equal(allowed.stdout, '');
-  });
-
-  it('refuses a directory or an unreadable file with one line and exit 2', async () => {
-    const dirRun = await runCli([fx.dir]);
-    assert.equal(dirRun.code, 2);
-    assert.match(dirRun.stderr, /^parfetch: cannot read .*directory/);
+  it('refuses an unreadable file with one line and exit 2', async () => {
     const locked = await fx.file('locked.txt', `${fx.base}/\n`);
     await chmod(locked, 0);
     const lockedRun = await runCli([locked]);

@@ -1,14 +1,14 @@
-// The library's fetch of one entry against real servers: status, timing, redirects, methods and
-// headers, order, aborts, bounded memory and TLS.
+// The library's fetch of entries against real servers: status, timing, redirects, methods and
+// headers, order, aborts, bounded memory and TLS. Network failures: hostile.test.ts.
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import https from 'node:https';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { parfetch, type Options, type Result } from '../src/index.js';
 import { useFixture } from './helpers/fixture.js';
-import { routes, sendMiB, startServer, startV6Server } from './helpers/server.js';
+import { sendMiB, startServer } from './helpers/server.js';
 
 async function fetchAll(urls: Iterable<string>, options: Options = {}): Promise<Result[]> {
   const out: Result[] = [];
@@ -54,61 +54,12 @@ describe('fetching against a real server', () => {
     assert.equal(r.url, `${fx.base}/redirect/3`);
   });
 
-  it('stops a redirect loop with ETOOMANYREDIRECTS', async () => {
-    const r = await fetchOne(`${fx.base}/loop`);
-    assert.equal(r.error, 'ETOOMANYREDIRECTS');
-    assert.equal(r.ok, false);
-  });
-
-  it('stops after maxRedirects', async () => {
-    const r = await fetchOne(`${fx.base}/redirect/5`, { maxRedirects: 2 });
-    assert.equal(r.error, 'ETOOMANYREDIRECTS');
-    assert.equal(r.redirects, 2);
-  });
-
   it('reports the 3xx itself when redirects are not followed', async () => {
     const r = await fetchOne(`${fx.base}/redirect/1`, { followRedirects: false });
     assert.equal(r.status, 302);
     assert.equal(r.redirects, 0);
     assert.equal(r.ok, false);
     assert.equal(r.error, null);
-  });
-
-  it('times out a server that never answers', async () => {
-    const r = await fetchOne(`${fx.base}/hang`, { timeout: 300, retries: 0 });
-    assert.equal(r.error, 'ETIMEDOUT');
-    assert.equal(r.status, null);
-  });
-
-  it('times out a body that trickles forever: the limit covers the body too', async () => {
-    const r = await fetchOne(`${fx.base}/trickle`, { timeout: 400, retries: 0 });
-    assert.equal(r.error, 'ETIMEDOUT');
-  });
-
-  it('reports a dropped connection as ECONNRESET', async () => {
-    const r = await fetchOne(`${fx.base}/reset`, { retries: 0 });
-    assert.equal(r.error, 'ECONNRESET');
-  });
-
-  it('reports a closed port as ECONNREFUSED', async () => {
-    const closed = await startServer(routes);
-    await closed.close();
-    const r = await fetchOne(`${closed.base}/`, { retries: 0 });
-    assert.equal(r.error, 'ECONNREFUSED');
-  });
-
-  it('turns entries that are not absolute http(s) URLs into EINVALIDURL records in place', async () => {
-    const results = await fetchAll(['nope', `${fx.base}/status/200`, 'ftp://x/', 'http://', '/relative']);
-    assert.deepEqual(
-      results.map((r) => [r.index, r.error, r.attempts]),
-      [
-        [0, 'EINVALIDURL', 0],
-        [1, null, 1],
-        [2, 'EINVALIDURL', 0],
-        [3, 'EINVALIDURL', 0],
-        [4, 'EINVALIDURL', 0],
-      ],
-    );
   });
 
   it('sends the method, extra headers and default User-Agent', async () => {
@@ -186,7 +137,7 @@ describe('limits observed by the server', () => {
   });
 });
 
-describe('TLS, IPv6 and broken servers', () => {
+describe('TLS', () => {
   const fixture = (name: string): Promise<Buffer> => readFile(new URL(`../../test/fixtures/${name}`, import.meta.url));
 
   it('rejects a self-signed certificate unless insecure is set', async () => {
@@ -205,51 +156,6 @@ describe('TLS, IPv6 and broken servers', () => {
       assert.equal(insecure.ok, true);
     } finally {
       server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
-  });
-
-  it('fetches from an IPv6 literal on [::1]', async (t) => {
-    const v6 = await startV6Server();
-    if (!v6) return t.skip('no IPv6 loopback on this machine');
-    try {
-      const r = await fetchOne(`http://[::1]:${v6.port}/`);
-      assert.equal(r.status, 200);
-    } finally {
-      await v6.close();
-    }
-  });
-
-  it('reports a server that speaks garbage instead of HTTP as EPROTO', async () => {
-    const server = net.createServer((socket) => {
-      socket.on('error', () => undefined);
-      socket.once('data', () => socket.end('SSH-2.0-OpenSSH_9.2\r\nthis is not http\r\n\r\n'));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    try {
-      const r = await fetchOne(`http://127.0.0.1:${port}/`);
-      assert.equal(r.error, 'EPROTO');
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
-  });
-
-  it('reports a connection dropped in the middle of the body as ECONNRESET', async () => {
-    const server = net.createServer((socket) => {
-      socket.on('error', () => undefined);
-      socket.once('data', () => {
-        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly part of it');
-        setTimeout(() => socket.destroy(), 20);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    try {
-      const r = await fetchOne(`http://127.0.0.1:${port}/`, { retries: 0 });
-      assert.equal(r.error, 'ECONNRESET');
-      assert.equal(r.ok, false);
-    } finally {
       await new Promise((resolve) => server.close(resolve));
     }
   });

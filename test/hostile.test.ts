@@ -57,6 +57,7 @@ async function probe(url: string, ...flags: string[]): Promise<Record<string, un
   assert.equal(records[0]?.['ok'], true, 'the record before is intact');
   assert.equal(records[2]?.['ok'], true, 'the record after is intact');
   assert.doesNotMatch(run.stderr, /\n\s+at |internal error/, 'no stack trace');
+  assert.equal(run.code, records[1]?.['ok'] === true ? 0 : 1, 'the exit status follows the records');
   return records[1] ?? {};
 }
 
@@ -64,10 +65,12 @@ describe('hostile servers', () => {
   it('a server that never answers: ETIMEDOUT', async () => {
     const r = await probe(`${fx.base}/hang`, '-t', '300ms');
     assert.equal(r['error'], 'ETIMEDOUT');
+    assert.equal(r['status'], null);
   });
 
   it('headers, then a body that trickles forever: ETIMEDOUT', async () => {
-    const r = await probe(`${fx.base}/trickle`, '-t', '400ms');
+    // A plain number is seconds, as in curl.
+    const r = await probe(`${fx.base}/trickle`, '-t', '0.4');
     assert.equal(r['error'], 'ETIMEDOUT');
   });
 
@@ -76,13 +79,15 @@ describe('hostile servers', () => {
     assert.equal(r['error'], 'ECONNRESET');
   });
 
-  it('a reset in the middle of the body: ECONNRESET', async () => {
-    const s = await rawServer((socket) => {
-      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n' + 'x'.repeat(5000));
-      setTimeout(() => socket.resetAndDestroy(), 20);
-    });
-    const r = await probe(`${s.base}/`);
-    assert.equal(r['error'], 'ECONNRESET');
+  it('a reset or a close in the middle of the body: ECONNRESET', async () => {
+    for (const drop of ['resetAndDestroy', 'destroy'] as const) {
+      const s = await rawServer((socket) => {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n' + 'x'.repeat(5000));
+        setTimeout(() => socket[drop](), 20);
+      });
+      const r = await probe(`${s.base}/`);
+      assert.equal(r['error'], 'ECONNRESET', drop);
+    }
   });
 
   it('a server that accepts and closes at once: ECONNRESET', async () => {
@@ -91,15 +96,18 @@ describe('hostile servers', () => {
     assert.equal(r['error'], 'ECONNRESET');
   });
 
-  it('garbage instead of HTTP: EPROTO', async () => {
-    const s = await rawServer((socket) => socket.end('\u0000\u0001garbage\r\n\r\n'));
-    const r = await probe(`${s.base}/`);
-    assert.equal(r['error'], 'EPROTO');
+  it('garbage or another protocol instead of HTTP: EPROTO', async () => {
+    for (const answer of ['\u0000\u0001garbage\r\n\r\n', 'SSH-2.0-OpenSSH_9.2\r\nthis is not http\r\n\r\n']) {
+      const s = await rawServer((socket) => socket.end(answer));
+      const r = await probe(`${s.base}/`);
+      assert.equal(r['error'], 'EPROTO', answer);
+    }
   });
 
   it('a redirect loop: ETOOMANYREDIRECTS', async () => {
     const r = await probe(`${fx.base}/loop`);
     assert.equal(r['error'], 'ETOOMANYREDIRECTS');
+    assert.equal(r['ok'], false);
   });
 
   it('a redirect to ftp: or javascript:: EINVALIDREDIRECT', async () => {

@@ -37,19 +37,32 @@ describe('input and order', () => {
     );
   });
 
-  it('keeps every invalid entry in its place as an EINVALIDURL record', async () => {
+  it('keeps every invalid entry in its place as an EINVALIDURL record, with no request sent', async () => {
     const run = await runCli(['-f', 'jsonl', '-'], {
-      stdin: `${fx.base}/delay/40\nnot-a-url\n${fx.base}/status/200\nmailto:a@b.c\n`,
+      stdin: [
+        `${fx.base}/delay/40`,
+        'not-a-url',
+        `${fx.base}/status/200`,
+        'mailto:a@b.c',
+        'ftp://x/',
+        'http://',
+        '/relative',
+      ]
+        .map((line) => `${line}\n`)
+        .join(''),
     });
     assert.equal(run.code, 1);
     const records = jsonLines(run.stdout);
     assert.deepEqual(
-      records.map((r) => [r['url'], r['status'], r['ok'], r['error']]),
+      records.map((r) => [r['url'], r['status'], r['ok'], r['error'], r['attempts']]),
       [
-        [`${fx.base}/delay/40`, 200, true, null],
-        ['not-a-url', null, false, 'EINVALIDURL'],
-        [`${fx.base}/status/200`, 200, true, null],
-        ['mailto:a@b.c', null, false, 'EINVALIDURL'],
+        [`${fx.base}/delay/40`, 200, true, null, 1],
+        ['not-a-url', null, false, 'EINVALIDURL', 0],
+        [`${fx.base}/status/200`, 200, true, null, 1],
+        ['mailto:a@b.c', null, false, 'EINVALIDURL', 0],
+        ['ftp://x/', null, false, 'EINVALIDURL', 0],
+        ['http://', null, false, 'EINVALIDURL', 0],
+        ['/relative', null, false, 'EINVALIDURL', 0],
       ],
     );
   });
@@ -77,12 +90,5 @@ describe('input and order', () => {
     const run = await live.done;
     assert.equal(run.code, 0);
     assert.equal(jsonLines(run.stdout).length, 2);
-  });
-
-  it('treats an empty input as success with nothing to report under --allow-empty', async () => {
-    const run = await runCli(['-f', 'jsonl', '--allow-empty', await fx.file('empty.txt', '')]);
-    assert.equal(run.code, 0);
-    assert.equal(run.stdout, '');
-    assert.match(run.stderr, /^0 URLs/);
   });
 });

@@ -83,6 +83,7 @@ describe('output', () => {
     const out = await fx.file('kept.txt', 'earlier results\n');
     const run = await runCli(['-o', out, '--proxy', 'nonsense', `${fx.base}/status/200`]);
     assert.equal(run.code, 2);
+    assert.match(run.stderr, /^parfetch: proxy "nonsense" is not a URL/);
     assert.equal(await readFile(out, 'utf8'), 'earlier results\n');
   });
 

@@ -83,12 +83,6 @@ describe('proxies', () => {
       await refusing.close();
     }
   });
-
-  it('rejects a --proxy that is not a URL with exit 2', async () => {
-    const run = await runCli(['--proxy', 'nonsense', `${fx.base}/`]);
-    assert.equal(run.code, 2);
-    assert.match(run.stderr, /^parfetch: proxy "nonsense" is not a URL/);
-  });
 });
 
 describe('private certificate authorities', () => {

@@ -32,6 +32,16 @@ describe('requests', () => {
     assert.match(String(plain?.headers['user-agent']), /^parfetch\/\d+\.\d+\.\d+$/);
   });
 
+  it('stops a chain longer than --max-redirects with ETOOMANYREDIRECTS after that many hops', async () => {
+    const run = await runCli(['-f', 'jsonl', '--max-redirects', '2', `${fx.base}/redirect/5`]);
+    assert.equal(run.code, 1);
+    const [r] = jsonLines(run.stdout);
+    assert.equal(r?.['error'], 'ETOOMANYREDIRECTS');
+    assert.equal(r?.['redirects'], 2);
+    const [within] = jsonLines((await runCli(['-f', 'jsonl', '--max-redirects', '2', `${fx.base}/redirect/2`])).stdout);
+    assert.deepEqual([within?.['status'], within?.['redirects']], [200, 2]);
+  });
+
   it('reports the redirect itself with --no-follow', async () => {
     const run = await runCli(['-f', 'jsonl', '--no-follow', '--accept', '302', `${fx.base}/redirect/1`]);
     assert.equal(run.code, 0);

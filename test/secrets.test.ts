@@ -275,6 +275,7 @@ describe('hints for a URL without its scheme', () => {
       const run = await runCli([name]);
       assert.equal(run.code, 2, name);
       assert.equal(run.stderr, `parfetch: cannot read "${name}": no such file\n`);
+      assert.equal(run.stdout, '', name);
     }
   });
 });

@@ -1,4 +1,4 @@
-// Bad input: each bad line becomes its own record in place; bad sources stop the run at once.
+// Bad input through the CLI: each bad line becomes its own record in place; a bad source stops the run at once.
 
 import assert from 'node:assert/strict';
 import { chmod } from 'node:fs/promises';

@@ -1,5 +1,4 @@
-// Conventions a user brings from curl and wget: plain durations are seconds; headers and CA
-// files that could never work are refused at the start, not reported once per URL.
+// Conventions from curl and wget: plain durations are seconds; impossible headers and CA files are refused at once.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

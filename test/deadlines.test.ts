@@ -1,5 +1,4 @@
-// Deadlines, in-process: one timer for every attempt in flight, expiring them in start order,
-// never early, and checking no more often than its slack.
+// Deadlines, in-process: one timer for every attempt in flight, expiring them in start order, never early.
 
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';

@@ -1,5 +1,4 @@
-// Long durations: limits and waits beyond what one Node timer holds (2^31-1 ms, about 24.8 days)
-// work as written, with no warning and no busy loop.
+// Limits and waits longer than one Node timer holds (about 24.8 days) work as written, with no warning or busy loop.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

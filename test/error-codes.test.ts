@@ -1,5 +1,4 @@
-// The stable error codes, in-process: errorCode maps what undici, the socket and TLS throw,
-// however deep the cause, and anything it does not know to EFETCH.
+// errorCode, in-process: what undici, the socket and TLS throw becomes a stable code, however deep the cause.
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';

@@ -1,6 +1,4 @@
-// Exit statuses that never lie: 0 all ok, 1 some entry not ok, 2 a usage mistake (one line, no
-// stack), 74 a failed write; an output file that is also an input, an input with no URLs, and
-// side files (the step summary, the JUnit spool) that cannot be written.
+// Exit statuses that never lie: 0, 1, 2 for usage (one line), 74 for a failed write; empty inputs and side files.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

@@ -1,5 +1,4 @@
-// The library's fetch of entries against real servers: status, timing, redirects, methods and
-// headers, order, aborts, bounded memory and TLS. Network failures: hostile.test.ts.
+// The library fetching from real servers: status, timing, redirects, headers, order, aborts, memory and TLS.
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// Every output format, read back with a real parser.
+// Every output format through the CLI, read back with a real parser.
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';

@@ -1,5 +1,4 @@
-// Hostile servers: each ends in a clear error code or an honest status, with no hang, no
-// crash, and every other record intact. Driven through the real CLI.
+// Hostile servers through the CLI: each ends in a clear error code or an honest status, its neighbours intact.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

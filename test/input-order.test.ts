@@ -1,5 +1,4 @@
-// Input through the CLI: arguments, files and stdin read in the order given, every entry's record
-// in input order, invalid entries kept in place, records printed as soon as they are ready.
+// Input through the CLI: sources read in the order given, records in input order, invalid entries kept in place.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

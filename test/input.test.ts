@@ -1,4 +1,4 @@
-// Reading input: lines into entries (comments, CRLF, BOM, long lines) and sources in the order given.
+// Reading input, in-process: lines into entries (comments, CRLF, BOM, long lines) and sources in the order given.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';

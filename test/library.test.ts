@@ -1,5 +1,4 @@
-// The library's promises: leaving the loop early ends the run at once, bad entries and throwing
-// callbacks reach the caller, and no run, however busy, warns about listeners.
+// The library's promises: leaving the loop ends the run at once, errors reach the caller, no listener warnings.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

@@ -1,5 +1,4 @@
-// Where results go and how they look: jsonl and text records on stdout, the summary on stderr,
-// colour only when asked for, -o files, and input that cannot drive the terminal.
+// Where results go and how they look: records on stdout, the summary on stderr, colour when asked, -o files.
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';

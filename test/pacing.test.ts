@@ -1,5 +1,4 @@
-// Pacing: concurrency, per-host limits, sliding-window rate, the run's deadline and the connect
-// timeout, observed by real servers through the CLI; and the Pacing class in-process.
+// Pacing: -c, --per-host, --rate, --deadline and --connect-timeout through the CLI, and the Pacing class in-process.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

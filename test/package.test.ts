@@ -1,5 +1,4 @@
-// The npm package as users get it: packed, installed into an empty folder, run with npx and
-// imported as a library, with its types checked by TypeScript.
+// The npm package as users get it: packed, installed, run with npx, imported as a library and type-checked.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

@@ -1,5 +1,4 @@
-// The reporters' building blocks, in-process: summary percentiles, escaping for terminals, XML,
-// CSV and GitHub commands, the colour level, and batched output that waits for a slow stream.
+// The reporters' parts, in-process: percentiles, escaping (terminal, XML, CSV, GitHub), colour level, Output.
 
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';

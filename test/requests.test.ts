@@ -1,5 +1,4 @@
-// What the CLI sends, as the server sees it: the method, headers and User-Agent asked for, and
-// redirects followed or reported.
+// What the CLI sends, as the server sees it: method, headers, User-Agent, and redirects followed or reported.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

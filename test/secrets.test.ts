@@ -1,5 +1,4 @@
-// Secrets never reach an output, proxy settings are read as curl reads them, and nothing shown
-// can pose as something else: the real CLI against real local servers and a real proxy.
+// Secrets never reach an output, proxy settings are read as curl reads them, and nothing shown poses as another.
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// Credentials stay where they belong and nothing a server sends can drive the terminal.
+// Credentials stay with their origin across redirects, and nothing a server sends can drive the terminal.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -1,6 +1,4 @@
-// SIGINT, SIGTERM and SIGHUP against a real server that holds requests open: nothing finished is
-// lost, report files are completed, temporary files are removed, and the exit status says which;
-// and a reader of stdout that goes away ends the run quietly.
+// Signals and a vanishing reader: finished records kept, reports completed, temp files removed, honest exit status.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

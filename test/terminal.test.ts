@@ -1,5 +1,4 @@
-// The CLI on a real terminal (tmux, a set size, or a pseudo-terminal): what the screen shows
-// during and after a run, and the progress bar's pieces (its line, the count of entries ahead).
+// The CLI on a real terminal (tmux or a pseudo-terminal), and the progress bar's pieces on their own.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

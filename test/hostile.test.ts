@@ -86,6 +86,7 @@ describe('hostile servers', () => {
       });
       const r = await probe(`${s.base}/`);
       assert.equal(r['error'], 'ECONNRESET', drop);
+      assert.equal(r['ok'], false, drop);
     }
   });
 

@@ -21,11 +21,6 @@ export interface ListRun extends CliRun {
   readonly records: Array<Record<string, unknown>>;
 }
 
-export interface ListOptions extends CliOptions {
-  /** The list file's name in the temp folder; a fresh one unless given. */
-  name?: string;
-}
-
 export interface Fixture {
   /** The file's server (started in `before`, closed in `after`). */
   readonly server: TestServer;
@@ -36,7 +31,7 @@ export interface Fixture {
   /** Writes `text` to `name` in the temp folder; returns its path. */
   file(name: string, text: string | Buffer): Promise<string>;
   /** Writes `lines` to a list file and runs the CLI with `args` and then that file. */
-  runList(lines: readonly string[], args?: readonly string[], options?: ListOptions): Promise<ListRun>;
+  runList(lines: readonly string[], args?: readonly string[], options?: CliOptions): Promise<ListRun>;
   /**
    * Runs `setup` once the server is up. Node 20 runs a file's top-level `before` hooks side by
    * side, so one that needs the server must come through here.
@@ -77,9 +72,9 @@ export function useFixture({ handler = routes }: FixtureOptions = {}): Fixture {
       await writeFile(path, text);
       return path;
     },
-    async runList(lines, args = [], { name, ...options } = {}) {
+    async runList(lines, args = [], options = {}) {
       lists += 1;
-      const path = await fixture.file(name ?? `list-${lists}.txt`, `${lines.join('\n')}\n`);
+      const path = await fixture.file(`list-${lists}.txt`, `${lines.join('\n')}\n`);
       const run = await runCli([...args, path], options);
       let records: Array<Record<string, unknown>> | undefined;
       return {

@@ -1,25 +1,17 @@
-// Bad input: each bad line becomes its own record in place; bad sources stop the run at once.
+// Bad input through the CLI: each bad line becomes its own record in place; a bad source stops the run at once.
 
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { chmod } from 'node:fs/promises';
+import { describe, it } from 'node:test';
 import { parseHttpUrl } from '../src/url.js';
 import { jsonLines, runCli } from './helpers/cli.js';
-import { routes, startServer, startV6Server, type TestServer } from './helpers/server.js';
+import { useFixture } from './helpers/fixture.js';
+import { startV6Server } from './helpers/server.js';
 
-let server: TestServer;
-let dir: string;
-before(async () => {
-  server = await startServer(routes);
-  dir = await mkdtemp(join(tmpdir(), 'parfetch-bad-'));
-});
-after(() => server.close());
+const fx = useFixture();
 
 async function runFile(name: string, content: Buffer | string, ...flags: string[]): Promise<Record<string, unknown>[]> {
-  const path = join(dir, name);
-  await writeFile(path, content);
+  const path = await fx.file(name, content);
   const run = await runCli(['-f', 'jsonl', '--retries', '0', ...flags, path]);
   assert.doesNotMatch(run.stderr, /\n\s+at /);
   return jsonLines(run.stdout);
@@ -27,7 +19,7 @@ async function runFile(name: string, content: Buffer | string, ...flags: string[
 
 describe('bad input', () => {
   it('reads CRLF lines with a UTF-8 BOM', async () => {
-    const records = await runFile('bom.txt', `\uFEFF${server.base}/status/200\r\n${server.base}/status/201\r\n`);
+    const records = await runFile('bom.txt', `\uFEFF${fx.base}/status/200\r\n${fx.base}/status/201\r\n`);
     assert.deepEqual(
       records.map((r) => r['status']),
       [200, 201],
@@ -36,10 +28,10 @@ describe('bad input', () => {
 
   it('turns lines with NUL bytes or invalid UTF-8 into EINVALIDURL, keeping the rest', async () => {
     const content = Buffer.concat([
-      Buffer.from(`${server.base}/a\u0000b\n`),
-      Buffer.from(`${server.base}/`),
+      Buffer.from(`${fx.base}/a\u0000b\n`),
+      Buffer.from(`${fx.base}/`),
       Buffer.from([0xff, 0xfe, 0x80]),
-      Buffer.from(`\n${server.base}/status/200\n`),
+      Buffer.from(`\n${fx.base}/status/200\n`),
     ]);
     const records = await runFile('binary.txt', content);
     assert.deepEqual(
@@ -53,10 +45,7 @@ describe('bad input', () => {
   });
 
   it('rejects a 10 MB line as EINVALIDURL without holding it, and goes on', async () => {
-    const records = await runFile(
-      'long.txt',
-      `${server.base}/${'x'.repeat(10 * 1024 * 1024)}\n${server.base}/status/200\n`,
-    );
+    const records = await runFile('long.txt', `${fx.base}/${'x'.repeat(10 * 1024 * 1024)}\n${fx.base}/status/200\n`);
     assert.equal(records.length, 2);
     assert.equal(records[0]?.['error'], 'EINVALIDURL');
     assert.ok(String(records[0]?.['url']).length < 300);
@@ -64,12 +53,12 @@ describe('bad input', () => {
   });
 
   it('percent-encodes spaces and non-ASCII in paths, as browsers do', async () => {
-    const records = await runFile('non-ascii.txt', `${server.base}/a%20b/ünï?q=ä\n`);
+    const records = await runFile('non-ascii.txt', `${fx.base}/a%20b/ünï?q=ä\n`);
     assert.equal(records[0]?.['status'], 200);
-    assert.equal(server.seen.at(-1)?.path, '/a%20b/%C3%BCn%C3%AF?q=%C3%A4');
-    const arg = await runCli(['-f', 'jsonl', `${server.base}/c d/é?q=ä ö`]);
+    assert.equal(fx.server.seen.at(-1)?.path, '/a%20b/%C3%BCn%C3%AF?q=%C3%A4');
+    const arg = await runCli(['-f', 'jsonl', `${fx.base}/c d/é?q=ä ö`]);
     assert.equal(jsonLines(arg.stdout)[0]?.['status'], 200);
-    assert.equal(server.seen.at(-1)?.path, '/c%20d/%C3%A9?q=%C3%A4%20%C3%B6');
+    assert.equal(fx.server.seen.at(-1)?.path, '/c%20d/%C3%A9?q=%C3%A4%20%C3%B6');
   });
 
   it('fetches an IPv6 literal given on a line', async (t) => {
@@ -89,22 +78,8 @@ describe('bad input', () => {
     assert.equal(parseHttpUrl('http://[::1]:8080/')?.host, '[::1]:8080');
   });
 
-  it('reports an empty file as an input error (exit 2), or as nothing to do with --allow-empty', async () => {
-    await writeFile(join(dir, 'empty.txt'), '');
-    const refused = await runCli([join(dir, 'empty.txt')]);
-    assert.equal(refused.code, 2);
-    assert.equal(refused.stdout, '');
-    const empty = await runCli(['--allow-empty', join(dir, 'empty.txt')]);
-    assert.equal(empty.code, 0);
-    assert.equal(empty.stdout, '');
-  });
-
-  it('refuses a directory or an unreadable file with one line and exit 2', async () => {
-    const dirRun = await runCli([dir]);
-    assert.equal(dirRun.code, 2);
-    assert.match(dirRun.stderr, /^parfetch: cannot read .*directory/);
-    const locked = join(dir, 'locked.txt');
-    await writeFile(locked, `${server.base}/\n`);
+  it('refuses an unreadable file with one line and exit 2', async () => {
+    const locked = await fx.file('locked.txt', `${fx.base}/\n`);
     await chmod(locked, 0);
     const lockedRun = await runCli([locked]);
     if (process.getuid?.() === 0) {

@@ -1,28 +1,15 @@
-// Conventions a user brings from curl and wget: plain durations are seconds; headers and CA
-// files that could never work are refused at the start, not reported once per URL.
+// Conventions from curl and wget: plain durations are seconds; impossible headers and CA files are refused at once.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { jsonLines, runCli } from './helpers/cli.js';
-import { routes, startServer, type TestServer } from './helpers/server.js';
+import { useFixture } from './helpers/fixture.js';
 
-let server: TestServer;
-let dir: string;
-before(async () => {
-  server = await startServer(routes);
-  dir = await mkdtemp(join(tmpdir(), 'parfetch-conventions-'));
-});
-after(async () => {
-  await server.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const fx = useFixture();
 
 describe('durations', () => {
   it('reads a plain number as seconds: -t 1 waits for an answer that takes 300 ms', async () => {
-    const run = await runCli(['-f', 'jsonl', '--retries', '0', '-t', '1', `${server.base}/delay/300`]);
+    const run = await runCli(['-f', 'jsonl', '--retries', '0', '-t', '1', `${fx.base}/delay/300`]);
     assert.equal(run.code, 0, run.stderr);
     const [r] = jsonLines(run.stdout);
     assert.equal(r?.['status'], 200);
@@ -30,7 +17,7 @@ describe('durations', () => {
   });
 
   it('reads a plain number as seconds for --deadline too', async () => {
-    const run = await runCli(['-f', 'jsonl', '--deadline', '2', `${server.base}/delay/200`]);
+    const run = await runCli(['-f', 'jsonl', '--deadline', '2', `${fx.base}/delay/200`]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(jsonLines(run.stdout)[0]?.['status'], 200);
   });
@@ -47,26 +34,28 @@ describe('headers undici would refuse', () => {
   ];
   for (const [what, args] of cases) {
     it(`refuses ${what} at the start with exit 2 and sends nothing`, async () => {
-      const before = server.seen.length;
-      const run = await runCli([...args, `${server.base}/status/200`]);
+      const before = fx.server.seen.length;
+      const run = await runCli([...args, `${fx.base}/status/200`]);
       assert.equal(run.code, 2, run.stdout);
       assert.match(run.stderr, /^parfetch: header "[^"]+" /);
       assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
       assert.equal(run.stdout, '');
-      assert.equal(server.seen.length, before);
+      assert.equal(fx.server.seen.length, before);
     });
   }
 
   it('still sends a Latin-1 value and a Connection: close header', async () => {
-    const run = await runCli(['-H', 'X-Name: café', '-H', 'Connection: close', `${server.base}/status/200`]);
+    const run = await runCli(['-H', 'X-Name: café', '-H', 'Connection: close', `${fx.base}/status/200`]);
     assert.equal(run.code, 0, run.stderr);
   });
 });
 
 describe('--cacert', () => {
   it('refuses a file whose certificate block does not parse, with exit 2', async () => {
-    const file = join(dir, 'broken.pem');
-    await writeFile(file, '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n');
+    const file = await fx.file(
+      'broken.pem',
+      '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n',
+    );
     const run = await runCli(['--cacert', file, 'https://127.0.0.1:1/']);
     assert.equal(run.code, 2, run.stdout);
     assert.match(run.stderr, /^parfetch: ".*broken\.pem" holds no valid PEM certificate\n$/);

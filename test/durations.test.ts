@@ -1,17 +1,16 @@
-// Long durations: limits and waits beyond what one Node timer holds (2^31-1 ms, about 24.8 days)
-// work as written, with no warning and no busy loop.
+// Limits and waits longer than one Node timer holds (about 24.8 days) work as written, with no warning or busy loop.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import { MAX_TIMER_MS, setLongTimeout } from '../src/timer.js';
 import { jsonLines, runCli } from './helpers/cli.js';
-import { routes, startServer, type TestServer } from './helpers/server.js';
+import { mockTimers, useFixture } from './helpers/fixture.js';
+import { routes } from './helpers/server.js';
 
-let server: TestServer;
 /** Requests seen per first path segment. */
 const hits = new Map<string, number>();
-before(async () => {
-  server = await startServer((req, res, url) => {
+const fx = useFixture({
+  handler: (req, res, url) => {
     const [name] = url.pathname.split('/').filter(Boolean);
     hits.set(name ?? '', (hits.get(name ?? '') ?? 0) + 1);
     if (name === 'far-retry') {
@@ -20,20 +19,8 @@ before(async () => {
       return;
     }
     routes(req, res, url);
-  });
+  },
 });
-after(() => server.close());
-
-/** Fakes setTimeout for one test; Node 20 calls the fake experimental, a notice that is only noise here. */
-function mockTimers(t: TestContext): void {
-  const emitWarning = process.emitWarning;
-  process.emitWarning = () => undefined;
-  try {
-    t.mock.timers.enable({ apis: ['setTimeout'] });
-  } finally {
-    process.emitWarning = emitWarning;
-  }
-}
 
 describe('setLongTimeout', () => {
   it('waits out a delay longer than one Node timer holds, with no warning', async () => {
@@ -91,12 +78,7 @@ describe('setLongTimeout', () => {
 
 describe('long limits on the command line', () => {
   it('fetches everything with --deadline 1000h -t 1000h --retry-max-wait 1000h, with no warning', async () => {
-    const urls = [
-      `${server.base}/status/200`,
-      `${server.base}/delay/200`,
-      `${server.base}/status/204`,
-      `${server.base}/delay/50`,
-    ];
+    const urls = [`${fx.base}/status/200`, `${fx.base}/delay/200`, `${fx.base}/status/204`, `${fx.base}/delay/50`];
     const run = await runCli([
       '-f',
       'jsonl',
@@ -134,7 +116,7 @@ describe('long limits on the command line', () => {
       '1000h',
       '--retry-max-wait',
       '1000h',
-      `${server.base}/far-retry`,
+      `${fx.base}/far-retry`,
     ]);
     const [record] = jsonLines(run.stdout);
     assert.equal(record?.['error'], 'EDEADLINE');
@@ -154,7 +136,7 @@ describe('long limits on the command line', () => {
       '1',
       '--retry-delay',
       '10ms',
-      `${server.base}/status/503`,
+      `${fx.base}/status/503`,
     ]);
     const [record] = jsonLines(run.stdout);
     assert.equal(record?.['status'], 503);

@@ -1,37 +1,22 @@
 // Per-line expectations: `URL  301` in a file says what that URL must answer.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { jsonLines, runCli } from './helpers/cli.js';
-import { routes, startServer, type TestServer } from './helpers/server.js';
+import { useFixture, type ListRun } from './helpers/fixture.js';
 
-let server: TestServer;
-let dir: string;
-before(async () => {
-  server = await startServer(routes);
-  dir = await mkdtemp(join(tmpdir(), 'parfetch-expect-'));
-});
-after(() => server.close());
+const fx = useFixture();
 
-async function check(
-  lines: string[],
-  ...flags: string[]
-): Promise<{ code: number | null; records: Record<string, unknown>[] }> {
-  const file = join(dir, `list-${Math.random().toString(36).slice(2)}.txt`);
-  await writeFile(file, `${lines.join('\n')}\n`);
-  const run = await runCli(['-f', 'jsonl', '--retries', '0', ...flags, file]);
-  return { code: run.code, records: jsonLines(run.stdout) };
+function check(lines: string[], ...flags: string[]): Promise<ListRun> {
+  return fx.runList(lines, ['-f', 'jsonl', '--retries', '0', ...flags]);
 }
 
 describe('per-line expectations', () => {
   it('a line can expect a redirect: it is checked, not followed', async () => {
-    const { code, records } = await check([`${server.base}/redirect/1   301,302`]);
+    const { code, records } = await check([`${fx.base}/redirect/1   301,302`]);
     assert.equal(code, 0);
     const [r] = records;
-    assert.equal(r?.['url'], `${server.base}/redirect/1`);
+    assert.equal(r?.['url'], `${fx.base}/redirect/1`);
     assert.equal(r?.['status'], 302);
     assert.equal(r?.['redirects'], 0);
     assert.equal(r?.['expected'], '301,302');
@@ -40,7 +25,7 @@ describe('per-line expectations', () => {
 
   it('a line’s expectation overrides --accept for that line only', async () => {
     const { code, records } = await check(
-      [`${server.base}/status/404 404`, `${server.base}/status/204\t200,204`, `${server.base}/status/404`],
+      [`${fx.base}/status/404 404`, `${fx.base}/status/204\t200,204`, `${fx.base}/status/404`],
       '--accept',
       '200',
     );
@@ -56,16 +41,16 @@ describe('per-line expectations', () => {
   });
 
   it('redirects are followed as usual when the expectation has no 3xx', async () => {
-    const { records } = await check([`${server.base}/redirect/2 200`]);
+    const { records } = await check([`${fx.base}/redirect/2 200`]);
     assert.equal(records[0]?.['status'], 200);
     assert.equal(records[0]?.['redirects'], 2);
   });
 
   it('a malformed expectation is an EBADEXPECT record in its place, not a crash', async () => {
     const { code, records } = await check([
-      `${server.base}/status/200 abc`,
-      `${server.base}/status/200 20O`,
-      `${server.base}/status/200`,
+      `${fx.base}/status/200 abc`,
+      `${fx.base}/status/200 20O`,
+      `${fx.base}/status/200`,
     ]);
     assert.equal(code, 1);
     assert.deepEqual(
@@ -79,11 +64,11 @@ describe('per-line expectations', () => {
   });
 
   it('a space inside a URL in a file is written %20; arguments may hold spaces', async () => {
-    const { records } = await check([`${server.base}/a%20b 200`]);
+    const { records } = await check([`${fx.base}/a%20b 200`]);
     assert.equal(records[0]?.['ok'], true);
-    assert.equal(server.seen.at(-1)?.path, '/a%20b');
-    const arg = await runCli(['-f', 'jsonl', `${server.base}/c d`]);
+    assert.equal(fx.server.seen.at(-1)?.path, '/a%20b');
+    const arg = await runCli(['-f', 'jsonl', `${fx.base}/c d`]);
     assert.equal(jsonLines(arg.stdout)[0]?.['expected'], null);
-    assert.equal(server.seen.at(-1)?.path, '/c%20d');
+    assert.equal(fx.server.seen.at(-1)?.path, '/c%20d');
   });
 });

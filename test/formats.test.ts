@@ -1,32 +1,25 @@
-// Every output format, read back with a real parser.
+// Every output format through the CLI, read back with a real parser.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { readFile } from 'node:fs/promises';
+import { describe, it } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { cleanEnv, jsonLines, runCli } from './helpers/cli.js';
-import { routes, startServer, type TestServer } from './helpers/server.js';
+import { useFixture } from './helpers/fixture.js';
 
-let server: TestServer;
-let dir: string;
+const fx = useFixture();
 let list: string;
 let urls: string[];
-before(async () => {
-  server = await startServer(routes);
-  dir = await mkdtemp(join(tmpdir(), 'parfetch-formats-'));
+fx.before(async () => {
   urls = [
-    `${server.base}/status/200?a=1,b="2"`,
-    `${server.base}/status/404?x=<tag>&y='q'`,
-    `${server.base}/status/204?pipe=a|b`,
+    `${fx.base}/status/200?a=1,b="2"`,
+    `${fx.base}/status/404?x=<tag>&y='q'`,
+    `${fx.base}/status/204?pipe=a|b`,
     'not-a-url',
   ];
-  list = join(dir, 'urls.txt');
-  await writeFile(list, `# health checks\n${urls.join('\n')}\n`);
+  list = await fx.file('urls.txt', `# health checks\n${urls.join('\n')}\n`);
 });
-after(() => server.close());
 
 async function run(format: string, ...flags: string[]): Promise<{ code: number | null; stdout: string }> {
   const result = await runCli(['-f', format, '--retries', '0', ...flags, list]);
@@ -82,9 +75,8 @@ describe('formats', () => {
   });
 
   it('github: an ::error annotation on the file line of each failed entry, and a step summary', async () => {
-    const summaryFile = join(dir, 'step-summary.md');
-    await writeFile(summaryFile, '# earlier step\n');
-    const result = await runCli(['-f', 'github', '--retries', '0', list, `${server.base}/status/500`], {
+    const summaryFile = await fx.file('step-summary.md', '# earlier step\n');
+    const result = await runCli(['-f', 'github', '--retries', '0', list, `${fx.base}/status/500`], {
       env: cleanEnv({ GITHUB_STEP_SUMMARY: summaryFile }),
     });
     const lines = result.stdout.trimEnd().split('\n');
@@ -92,7 +84,7 @@ describe('formats', () => {
     assert.match(lines[0] ?? '', /^200 http/);
     assert.equal(
       lines[1],
-      `::error file=${list},line=3,title=404 http%3A//127.0.0.1%3A${server.port}/status/404?x=<tag>&y='q'::${urls[1]} 404 (expected 200-299) after ${/after (\S+)$/.exec(lines[1] ?? '')?.[1]}`,
+      `::error file=${list},line=3,title=404 http%3A//127.0.0.1%3A${fx.server.port}/status/404?x=<tag>&y='q'::${urls[1]} 404 (expected 200-299) after ${/after (\S+)$/.exec(lines[1] ?? '')?.[1]}`,
     );
     assert.match(lines[3] ?? '', new RegExp(`^::error file=${list},line=5,title=EINVALIDURL not-a-url::`));
     assert.match(

@@ -1,18 +1,17 @@
-// Hostile servers: each ends in a clear error code or an honest status, with no hang, no
-// crash, and every other record intact. Driven through the real CLI.
+// Hostile servers through the CLI: each ends in a clear error code or an honest status, its neighbours intact.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { jsonLines, runCli, spawnCli, watch } from './helpers/cli.js';
+import { useFixture } from './helpers/fixture.js';
 import { startRawServer, type RawServer } from './helpers/raw.js';
-import { routes, sendMiB, startServer, type TestServer } from './helpers/server.js';
+import { routes, sendMiB } from './helpers/server.js';
 
-let server: TestServer;
 const raw: RawServer[] = [];
-before(async () => {
-  server = await startServer((req, res, url) => {
+const fx = useFixture({
+  handler: (req, res, url) => {
     const [name, arg] = url.pathname.split('/').filter(Boolean);
     if (name === 'to') {
       res.writeHead(302, { location: decodeURIComponent(arg ?? '') }).end();
@@ -35,12 +34,9 @@ before(async () => {
     } else {
       routes(req, res, url);
     }
-  });
+  },
 });
-after(async () => {
-  await server.close();
-  await Promise.all(raw.map((r) => r.close()));
-});
+after(() => Promise.all(raw.map((r) => r.close())));
 
 // 200 MB of zeros in about 200 KB: harmless unless someone decompresses it.
 const BOMB = gzipSync(Buffer.alloc(200 * 1024 * 1024), { level: 9 });
@@ -53,39 +49,45 @@ async function rawServer(onRequest: Parameters<typeof startRawServer>[0]): Promi
 
 /** Runs one URL plus a healthy neighbour on each side; returns the middle record. */
 async function probe(url: string, ...flags: string[]): Promise<Record<string, unknown>> {
-  const ok = `${server.base}/status/200`;
+  const ok = `${fx.base}/status/200`;
   const run = await runCli(['-f', 'jsonl', '--retries', '0', ...flags, ok, url, ok], { killAfter: 60_000 });
   const records = jsonLines(run.stdout);
   assert.equal(records.length, 3, `three records for ${url}: ${run.stdout}${run.stderr}`);
   assert.equal(records[0]?.['ok'], true, 'the record before is intact');
   assert.equal(records[2]?.['ok'], true, 'the record after is intact');
   assert.doesNotMatch(run.stderr, /\n\s+at |internal error/, 'no stack trace');
+  assert.equal(run.code, records[1]?.['ok'] === true ? 0 : 1, 'the exit status follows the records');
   return records[1] ?? {};
 }
 
 describe('hostile servers', () => {
   it('a server that never answers: ETIMEDOUT', async () => {
-    const r = await probe(`${server.base}/hang`, '-t', '300ms');
+    const r = await probe(`${fx.base}/hang`, '-t', '300ms');
     assert.equal(r['error'], 'ETIMEDOUT');
+    assert.equal(r['status'], null);
   });
 
   it('headers, then a body that trickles forever: ETIMEDOUT', async () => {
-    const r = await probe(`${server.base}/trickle`, '-t', '400ms');
+    // A plain number is seconds, as in curl.
+    const r = await probe(`${fx.base}/trickle`, '-t', '0.4');
     assert.equal(r['error'], 'ETIMEDOUT');
   });
 
   it('a reset in the middle of the request: ECONNRESET', async () => {
-    const r = await probe(`${server.base}/reset`);
+    const r = await probe(`${fx.base}/reset`);
     assert.equal(r['error'], 'ECONNRESET');
   });
 
-  it('a reset in the middle of the body: ECONNRESET', async () => {
-    const s = await rawServer((socket) => {
-      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n' + 'x'.repeat(5000));
-      setTimeout(() => socket.resetAndDestroy(), 20);
-    });
-    const r = await probe(`${s.base}/`);
-    assert.equal(r['error'], 'ECONNRESET');
+  it('a reset or a close in the middle of the body: ECONNRESET', async () => {
+    for (const drop of ['resetAndDestroy', 'destroy'] as const) {
+      const s = await rawServer((socket) => {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n' + 'x'.repeat(5000));
+        setTimeout(() => socket[drop](), 20);
+      });
+      const r = await probe(`${s.base}/`);
+      assert.equal(r['error'], 'ECONNRESET', drop);
+      assert.equal(r['ok'], false, drop);
+    }
   });
 
   it('a server that accepts and closes at once: ECONNRESET', async () => {
@@ -94,27 +96,30 @@ describe('hostile servers', () => {
     assert.equal(r['error'], 'ECONNRESET');
   });
 
-  it('garbage instead of HTTP: EPROTO', async () => {
-    const s = await rawServer((socket) => socket.end('\u0000\u0001garbage\r\n\r\n'));
-    const r = await probe(`${s.base}/`);
-    assert.equal(r['error'], 'EPROTO');
+  it('garbage or another protocol instead of HTTP: EPROTO', async () => {
+    for (const answer of ['\u0000\u0001garbage\r\n\r\n', 'SSH-2.0-OpenSSH_9.2\r\nthis is not http\r\n\r\n']) {
+      const s = await rawServer((socket) => socket.end(answer));
+      const r = await probe(`${s.base}/`);
+      assert.equal(r['error'], 'EPROTO', answer);
+    }
   });
 
   it('a redirect loop: ETOOMANYREDIRECTS', async () => {
-    const r = await probe(`${server.base}/loop`);
+    const r = await probe(`${fx.base}/loop`);
     assert.equal(r['error'], 'ETOOMANYREDIRECTS');
+    assert.equal(r['ok'], false);
   });
 
   it('a redirect to ftp: or javascript:: EINVALIDREDIRECT', async () => {
     for (const target of ['ftp://files.example/x', 'javascript:alert(1)']) {
-      const r = await probe(`${server.base}/to/${encodeURIComponent(target)}`);
+      const r = await probe(`${fx.base}/to/${encodeURIComponent(target)}`);
       assert.equal(r['error'], 'EINVALIDREDIRECT', target);
       assert.equal(r['status'], 302);
     }
   });
 
   it('a 1 GB body is drained and counted, never held', async () => {
-    const child = spawnCli(['-f', 'jsonl', '--retries', '0', '-t', '60s', `${server.base}/huge/1024`]);
+    const child = spawnCli(['-f', 'jsonl', '--retries', '0', '-t', '60s', `${fx.base}/huge/1024`]);
     child.stdin?.end();
     const live = watch(child, { killAfter: 60_000 });
     let peakKb = 0;
@@ -132,12 +137,12 @@ describe('hostile servers', () => {
   });
 
   it('an endless body ends at the time limit with what was counted', async () => {
-    const r = await probe(`${server.base}/endless`, '-t', '500ms');
+    const r = await probe(`${fx.base}/endless`, '-t', '500ms');
     assert.equal(r['error'], 'ETIMEDOUT');
   });
 
   it('a gzip bomb is counted as sent, never decompressed', async () => {
-    const r = await probe(`${server.base}/gzip-bomb`);
+    const r = await probe(`${fx.base}/gzip-bomb`);
     assert.equal(r['status'], 200);
     assert.equal(r['bytes'], BOMB.length);
   });
@@ -175,11 +180,11 @@ describe('hostile servers', () => {
 
   it('-X HEAD falls back to GET when the server answers 405 or 501', async () => {
     for (const status of [405, 501]) {
-      const before = server.seen.length;
-      const r = await probe(`${server.base}/method/${status}`, '-X', 'HEAD');
+      const before = fx.server.seen.length;
+      const r = await probe(`${fx.base}/method/${status}`, '-X', 'HEAD');
       assert.equal(r['status'], 200);
       assert.equal(r['attempts'], 2);
-      const methods = server.seen
+      const methods = fx.server.seen
         .slice(before)
         .filter((s) => s.path.startsWith('/method'))
         .map((s) => s.method);

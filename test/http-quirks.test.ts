@@ -1,6 +1,4 @@
-// HTTP answers that are odd but legal, or plainly broken, read the way curl reads them. Each
-// comes from a raw TCP server on 127.0.0.1 and goes through the real CLI; the comment on each
-// test says what curl 7.88 makes of the same bytes.
+// Odd or broken HTTP answers from raw TCP servers, read through the CLI the way curl reads them.
 
 import assert from 'node:assert/strict';
 import net, { type AddressInfo, type Socket } from 'node:net';

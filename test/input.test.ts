@@ -1,12 +1,15 @@
+// Reading input, in-process: lines into entries (comments, CRLF, BOM, long lines) and sources in the order given.
+
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { MAX_LINE_BYTES, checkSources, classifySources, entriesOf, readEntries } from '../src/input.js';
 import { UsageError } from '../src/errors.js';
 import type { Entry } from '../src/result.js';
+import { useFixture } from './helpers/fixture.js';
+
+const fx = useFixture({ handler: null });
 
 async function all(iterable: AsyncIterable<Entry[]>): Promise<Entry[]> {
   const out: Entry[] = [];
@@ -77,15 +80,12 @@ describe('sources', () => {
   });
 
   it('refuses a missing file and a directory before anything is read', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'parfetch-'));
-    await assert.rejects(checkSources([{ kind: 'file', path: join(dir, 'nope.txt') }]), /no such file/);
-    await assert.rejects(checkSources([{ kind: 'file', path: dir }]), /directory/);
+    await assert.rejects(checkSources([{ kind: 'file', path: join(fx.dir, 'nope.txt') }]), /no such file/);
+    await assert.rejects(checkSources([{ kind: 'file', path: fx.dir }]), /directory/);
   });
 
   it('reads arguments, files and stdin in the order given', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'parfetch-'));
-    const file = join(dir, 'urls.txt');
-    await writeFile(file, 'http://f1/\n#c\nhttp://f2/\n');
+    const file = await fx.file('urls.txt', 'http://f1/\n#c\nhttp://f2/\n');
     const sources = classifySources(['http://a1/', file, '-', 'http://a2/']);
     const entries = await all(readEntries(sources, chunks('http://s1/\n')));
     assert.deepEqual(entries, [

@@ -1,5 +1,4 @@
-// The source layout's promises: imports point one way (no cycle), and the library core never
-// loads anything made for a terminal or the command line.
+// The source layout: imports point one way, and the library core loads nothing made for the terminal or the CLI.
 
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';

@@ -1,3 +1,5 @@
+// Options, in-process: durations, status lists, headers and defaults parsed or refused with a usage error.
+
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from '../src/errors.js';

@@ -1,35 +1,34 @@
-// The npm package as users get it: packed, installed into an empty folder, run with npx and
-// imported as a library, with its types checked by TypeScript.
+// The npm package as users get it: packed, installed, run with npx, imported as a library and type-checked.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { cleanEnv } from './helpers/cli.js';
-import { routes, startServer, type TestServer } from './helpers/server.js';
+import { useFixture } from './helpers/fixture.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-let server: TestServer;
+const fx = useFixture();
 let consumer: string;
 let tarball: string;
 let files: string[];
 before(async () => {
-  server = await startServer(routes);
-  const packDir = await mkdtemp(join(tmpdir(), 'parfetch-pack-'));
+  const packDir = join(fx.dir, 'pack');
+  await mkdir(packDir);
   // dist/ is fresh: `npm test` builds first. --ignore-scripts skips the prepack rebuild.
   const packed = await run(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir], { cwd: ROOT });
   const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
   assert.ok(info);
   tarball = join(packDir, info.filename);
   files = info.files.map((f) => f.path);
-  consumer = await mkdtemp(join(tmpdir(), 'parfetch-consumer-'));
+  consumer = join(fx.dir, 'consumer');
+  await mkdir(consumer);
   await writeFile(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   await run(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], {
     cwd: consumer,
@@ -37,7 +36,6 @@ before(async () => {
     timeout: 180_000,
   });
 });
-after(() => server.close());
 
 describe('the npm package', () => {
   it('ships the built library, its types, the bin, README and LICENSE, and no tests, sources or benchmarks', () => {
@@ -77,14 +75,10 @@ describe('the npm package', () => {
       env: cleanEnv(),
     });
     assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
-    const fetched = await run(
-      NPM,
-      ['exec', '--offline', '--', 'parfetch', '-f', 'jsonl', `${server.base}/status/200`],
-      {
-        cwd: consumer,
-        env: cleanEnv(),
-      },
-    );
+    const fetched = await run(NPM, ['exec', '--offline', '--', 'parfetch', '-f', 'jsonl', `${fx.base}/status/200`], {
+      cwd: consumer,
+      env: cleanEnv(),
+    });
     const record = JSON.parse(fetched.stdout) as { status: number; ok: boolean };
     assert.equal(record.status, 200);
     assert.equal(record.ok, true);
@@ -100,11 +94,9 @@ for await (const r of parfetch(process.argv.slice(2), { concurrency: 4, retries:
 console.log(JSON.stringify(out));
 `,
     );
-    const { stdout } = await run(
-      process.execPath,
-      [script, `${server.base}/delay/30`, `${server.base}/status/404`, 'nope'],
-      { cwd: consumer },
-    );
+    const { stdout } = await run(process.execPath, [script, `${fx.base}/delay/30`, `${fx.base}/status/404`, 'nope'], {
+      cwd: consumer,
+    });
     assert.deepEqual(JSON.parse(stdout), [
       [0, 200, null],
       [1, 404, null],

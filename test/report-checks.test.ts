@@ -20,26 +20,12 @@ import type { Reporter, ReporterContext } from '../src/report/reporter.js';
 import { SloJudge } from '../src/report/slo.js';
 import { Summary } from '../src/report/summary.js';
 import { textReporter } from '../src/report/text.js';
+import { result as anyResult } from './helpers/result.js';
 
+/** A record of health.txt's first line, an ok 200 with a 15-byte body. */
 function result(fields: Partial<Result>): Result {
-  return {
-    index: 0,
-    source: 'health.txt',
-    line: 1,
-    url: 'https://api.example/health',
-    status: 200,
-    ok: true,
-    error: null,
-    ms: 30,
-    attempts: 1,
-    redirects: 0,
-    finalUrl: 'https://api.example/health',
-    bytes: 15,
-    expected: null,
-    failed: [],
-    cert: null,
-    ...fields,
-  };
+  const url = 'https://api.example/health';
+  return anyResult({ source: 'health.txt', url, finalUrl: url, bytes: 15, ...fields });
 }
 
 /** A 200 whose body and time checks failed. */

@@ -1,16 +1,16 @@
 // Retries, backoff and Retry-After, observed by a real server and driven through the CLI.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { retryAfterMs } from '../src/fetcher.js';
 import { jsonLines, runCli } from './helpers/cli.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { useFixture } from './helpers/fixture.js';
+import { startServer } from './helpers/server.js';
 
-let server: TestServer;
 /** Requests seen per path, and when. */
 const hits = new Map<string, number[]>();
-before(async () => {
-  server = await startServer((req, res, url) => {
+const fx = useFixture({
+  handler: (req, res, url) => {
     const times = hits.get(url.pathname) ?? [];
     times.push(Date.now());
     hits.set(url.pathname, times);
@@ -33,9 +33,8 @@ before(async () => {
       default:
         res.writeHead(200).end();
     }
-  });
+  },
 });
-after(() => server.close());
 
 async function run(...args: string[]): Promise<Record<string, unknown>[]> {
   const result = await runCli(['-f', 'jsonl', '--retry-delay', '5ms', ...args], { killAfter: 30_000 });
@@ -44,7 +43,7 @@ async function run(...args: string[]): Promise<Record<string, unknown>[]> {
 
 describe('retries', () => {
   it('retries a 503 and reports the final success with every attempt counted', async () => {
-    const [r] = await run(`${server.base}/fail-then-ok/503/2/a`);
+    const [r] = await run(`${fx.base}/fail-then-ok/503/2/a`);
     assert.equal(r?.['status'], 200);
     assert.equal(r?.['ok'], true);
     assert.equal(r?.['attempts'], 3);
@@ -53,23 +52,23 @@ describe('retries', () => {
 
   it('retries each of 408, 429, 500, 502, 503 and 504, but not 404', async () => {
     for (const status of [408, 429, 500, 502, 503, 504]) {
-      const [r] = await run(`${server.base}/fail-then-ok/${status}/1/b${status}`);
+      const [r] = await run(`${fx.base}/fail-then-ok/${status}/1/b${status}`);
       assert.equal(r?.['attempts'], 2, String(status));
     }
-    const [notFound] = await run(`${server.base}/always/404/c`);
+    const [notFound] = await run(`${fx.base}/always/404/c`);
     assert.equal(notFound?.['attempts'], 1);
   });
 
   it('gives up after --retries and reports the last status', async () => {
-    const [r] = await run('--retries', '3', `${server.base}/always/500/d`);
+    const [r] = await run('--retries', '3', `${fx.base}/always/500/d`);
     assert.equal(r?.['status'], 500);
     assert.equal(r?.['attempts'], 4);
-    const [none] = await run('--retries', '0', `${server.base}/always/500/e`);
+    const [none] = await run('--retries', '0', `${fx.base}/always/500/e`);
     assert.equal(none?.['attempts'], 1);
   });
 
   it('retries a timeout, and ms covers every attempt', async () => {
-    const [r] = await run('-t', '300ms', `${server.base}/hang-once/f`);
+    const [r] = await run('-t', '300ms', `${fx.base}/hang-once/f`);
     assert.equal(r?.['status'], 200);
     assert.equal(r?.['attempts'], 2);
     assert.ok(Number(r?.['ms']) >= 300, `ms ${String(r?.['ms'])} includes the first, timed-out attempt`);
@@ -84,14 +83,14 @@ describe('retries', () => {
   });
 
   it('does not retry POST unless --retry-all', async () => {
-    const [post] = await run('-X', 'POST', `${server.base}/always/503/g`);
+    const [post] = await run('-X', 'POST', `${fx.base}/always/503/g`);
     assert.equal(post?.['attempts'], 1);
-    const [all] = await run('-X', 'POST', '--retry-all', `${server.base}/always/503/h`);
+    const [all] = await run('-X', 'POST', '--retry-all', `${fx.base}/always/503/h`);
     assert.equal(all?.['attempts'], 3);
   });
 
   it('waits as long as Retry-After asks (in seconds) before retrying', async () => {
-    const [r] = await run(`${server.base}/retry-after/429/1/i`);
+    const [r] = await run(`${fx.base}/retry-after/429/1/i`);
     assert.equal(r?.['status'], 200);
     const [first, second] = hits.get('/retry-after/429/1/i') ?? [];
     assert.ok(first !== undefined && second !== undefined);
@@ -100,7 +99,7 @@ describe('retries', () => {
 
   it('reads Retry-After as an HTTP date too', async () => {
     const date = new Date(Date.now() + 3000).toUTCString(); // whole seconds: at least 2 s ahead
-    const [r] = await run(`${server.base}/retry-after/503/${encodeURIComponent(date)}/j`);
+    const [r] = await run(`${fx.base}/retry-after/503/${encodeURIComponent(date)}/j`);
     assert.equal(r?.['status'], 200);
     const [first, second] = hits.get('/retry-after/503/' + encodeURIComponent(date) + '/j') ?? [];
     assert.ok(first !== undefined && second !== undefined);
@@ -108,17 +107,14 @@ describe('retries', () => {
   });
 
   it('gives up at once when Retry-After is longer than --retry-max-wait', async () => {
-    const [r] = await run('--retry-max-wait', '2s', `${server.base}/retry-after/429/3600/k`);
+    const [r] = await run('--retry-max-wait', '2s', `${fx.base}/retry-after/429/3600/k`);
     assert.equal(r?.['status'], 429);
     assert.equal(r?.['attempts'], 1);
     assert.ok(Number(r?.['ms']) < 2000);
   });
 
   it('pauses the whole host while it asks to wait, instead of hammering it from other workers', async () => {
-    const urls = [
-      `${server.base}/retry-after/429/1/l`,
-      ...Array.from({ length: 20 }, (_, i) => `${server.base}/plain/l${i}`),
-    ];
+    const urls = [`${fx.base}/retry-after/429/1/l`, ...Array.from({ length: 20 }, (_, i) => `${fx.base}/plain/l${i}`)];
     const records = await run('-c', '4', ...urls);
     assert.equal(records.length, 21);
     assert.ok(records.every((r) => r['ok'] === true));

@@ -1,3 +1,5 @@
+// orderedResults, in-process: input order, bounded concurrency and window, early stops, aborts and input errors.
+
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';

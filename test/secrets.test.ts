@@ -1,37 +1,29 @@
-// Secrets never reach an output, proxy settings are read as curl reads them, and nothing shown
-// can pose as something else: the real CLI against real local servers and a real proxy.
+// Secrets never reach an output, proxy settings are read as curl reads them, and nothing shown poses as another.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { cleanEnv, jsonLines, runCli, type CliRun } from './helpers/cli.js';
+import { useFixture } from './helpers/fixture.js';
 import { startProxy, type TestProxy } from './helpers/proxy.js';
-import { startServer, type TestServer } from './helpers/server.js';
 
-let server: TestServer;
-let proxy: TestProxy;
-let dir: string;
 /** `127.0.0.1:port` of the server. */
 let host: string;
-
-before(async () => {
-  server = await startServer((req, res, url) => {
+const fx = useFixture({
+  handler: (req, res, url) => {
     if (url.pathname === '/missing') res.writeHead(404).end();
     else if (url.pathname === '/hop') res.writeHead(302, { location: `http://loc:LocSekrit@${host}/landed` }).end();
     else res.end('ok');
-  });
-  host = `127.0.0.1:${server.port}`;
+  },
+});
+let proxy: TestProxy;
+fx.before(async () => {
+  host = `127.0.0.1:${fx.server.port}`;
   proxy = await startProxy();
-  dir = await mkdtemp(join(tmpdir(), 'parfetch-secrets-'));
 });
-after(async () => {
-  await server.close();
-  await proxy.close();
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => proxy.close());
 
 const basic = (pair: string): string => `Basic ${Buffer.from(pair).toString('base64')}`;
 
@@ -79,15 +71,11 @@ describe('passwords in URLs', () => {
   secrets.push('SekritI', 'SekritJ', 'LocSekrit');
 
   it('shows every URL form the parser reads a password from with *** in the jsonl url and finalUrl', async () => {
-    const list = join(dir, 'forms.txt');
-    await writeFile(
-      list,
-      `${forms()
-        .map((form) => form.line)
-        .join('\n')}\n`,
+    const seenBefore = fx.server.seen.length;
+    const run = await fx.runList(
+      forms().map((form) => form.line),
+      ['-f', 'jsonl', '--retries', '0'],
     );
-    const seenBefore = server.seen.length;
-    const run = await runCli(['-f', 'jsonl', '--retries', '0', list]);
     assert.equal(run.code, 1);
     const records = jsonLines(run.stdout);
     assert.deepEqual(
@@ -103,26 +91,20 @@ describe('passwords in URLs', () => {
     });
     assertNoSecret(run.stdout + run.stderr, secrets, 'jsonl');
     // The credentials were really sent, as the parser read them.
-    const sent = new Set(server.seen.slice(seenBefore).map((seen) => seen.headers['authorization']));
+    const sent = new Set(fx.server.seen.slice(seenBefore).map((seen) => seen.headers['authorization']));
     for (const form of forms()) if (form.sends) assert.ok(sent.has(basic(form.sends)), form.sends);
   });
 
   for (const format of ['text', 'csv', 'junit', 'github', 'markdown']) {
     it(`never shows those passwords in ${format} output, its file or its step summary`, async () => {
-      const list = join(dir, `forms-${format}.txt`);
-      await writeFile(
-        list,
-        `${forms()
-          .map((form) => form.line)
-          .join('\n')}\n`,
-      );
-      const report = join(dir, `report-${format}`);
-      const stepSummary = join(dir, `summary-${format}.md`);
-      await writeFile(stepSummary, '');
+      const report = join(fx.dir, `report-${format}`);
+      const stepSummary = await fx.file(`summary-${format}.md`, '');
       const toFile = format === 'csv' || format === 'junit';
-      const run = await runCli(['-f', format, '--retries', '0', ...(toFile ? ['-o', report] : []), list], {
-        env: cleanEnv({ GITHUB_STEP_SUMMARY: stepSummary }),
-      });
+      const run = await fx.runList(
+        forms().map((form) => form.line),
+        ['-f', format, '--retries', '0', ...(toFile ? ['-o', report] : [])],
+        { env: cleanEnv({ GITHUB_STEP_SUMMARY: stepSummary }) },
+      );
       assert.equal(run.code, 1);
       const all = await everything(run, ...(toFile ? [report] : []), stepSummary);
       assertNoSecret(all, secrets, format);
@@ -176,8 +158,7 @@ describe('proxy settings', () => {
   });
 
   it('refuses an HTTPS_PROXY that is no proxy URL in one masked line, exit 2, before the output file is touched', async () => {
-    const report = join(dir, 'kept.txt');
-    await writeFile(report, 'earlier results\n');
+    const report = await fx.file('kept.txt', 'earlier results\n');
     const { run } = await through({ HTTPS_PROXY: 'http://px:ProxSekrit2@[bad' }, '-o', report);
     assert.equal(run.code, 2);
     assert.equal(
@@ -216,11 +197,8 @@ describe('proxy settings', () => {
 describe('csv cells a spreadsheet would run', () => {
   it('neutralises text cells that start a formula with a quote, and leaves numbers and "-" alone', async () => {
     const name = '=SUM(1+1).txt';
-    await writeFile(
-      join(dir, name),
-      ['=HYPERLINK("http://x","y")', '+1+2', '@SUM(A1)', '-2+3', `http://${host}/ok -1`].join('\n'),
-    );
-    const run = await runCli(['-f', 'csv', '--retries', '0', name, '-'], { cwd: dir, stdin: '-5\n' });
+    await fx.file(name, ['=HYPERLINK("http://x","y")', '+1+2', '@SUM(A1)', '-2+3', `http://${host}/ok -1`].join('\n'));
+    const run = await runCli(['-f', 'csv', '--retries', '0', name, '-'], { cwd: fx.dir, stdin: '-5\n' });
     assert.equal(run.code, 1);
     assert.ok(run.stdout.includes(`"'=HYPERLINK(""http://x"",""y"")"`), run.stdout);
     const rows = parseCsv(run.stdout, { columns: true }) as Array<Record<string, string>>;
@@ -251,10 +229,8 @@ describe('invisible characters', () => {
       `http://${host}/b\u200Bc\u00ADd\u{E0041}`,
       'evil\u2066\u202Etxt.exe\u2069',
     ];
-    const list = join(dir, 'bidi.txt');
-    await writeFile(list, `${entries.join('\n')}\n`);
-    const stepSummary = join(dir, 'bidi-summary.md');
-    await writeFile(stepSummary, '');
+    const list = await fx.file('bidi.txt', `${entries.join('\n')}\n`);
+    const stepSummary = await fx.file('bidi-summary.md', '');
     for (const format of ['text', 'markdown', 'github', 'junit']) {
       const run = await runCli(['-f', format, '--retries', '0', list], {
         env: cleanEnv({ GITHUB_STEP_SUMMARY: stepSummary }),
@@ -294,10 +270,11 @@ describe('hints for a URL without its scheme', () => {
   });
 
   it('gives no hint for a missing file that looks like a path', async () => {
-    for (const name of [join(dir, 'missing.txt'), 'lists.d/urls', './urls']) {
+    for (const name of [join(fx.dir, 'missing.txt'), 'lists.d/urls', './urls']) {
       const run = await runCli([name]);
       assert.equal(run.code, 2, name);
       assert.equal(run.stderr, `parfetch: cannot read "${name}": no such file\n`);
+      assert.equal(run.stdout, '', name);
     }
   });
 });

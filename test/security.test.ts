@@ -1,27 +1,28 @@
-// Credentials stay where they belong and nothing a server sends can drive the terminal.
+// Credentials stay with their origin across redirects, and nothing a server sends can drive the terminal.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { jsonLines, runCli } from './helpers/cli.js';
+import { useFixture } from './helpers/fixture.js';
 import { startRawServer, type RawServer } from './helpers/raw.js';
 import { startServer, type TestServer } from './helpers/server.js';
 
-let origin: TestServer;
 let other: TestServer;
 let evil: RawServer;
+const origin = useFixture({
+  handler: (req, res, url) => {
+    if (url.pathname === '/away') res.writeHead(302, { location: `${other.base}/landed` }).end();
+    else if (url.pathname === '/here') res.writeHead(302, { location: '/landed' }).end();
+    else res.end('origin');
+  },
+});
 before(async () => {
   evil = await startRawServer((socket) =>
     socket.end('HTTP/1.1 302 Found\r\nLocation: /\u001b[2J\u001b]0;pwned\u0007\r\nContent-Length: 0\r\n\r\n'),
   );
   other = await startServer((req, res) => res.end('other'));
-  origin = await startServer((req, res, url) => {
-    if (url.pathname === '/away') res.writeHead(302, { location: `${other.base}/landed` }).end();
-    else if (url.pathname === '/here') res.writeHead(302, { location: '/landed' }).end();
-    else res.end('origin');
-  });
 });
 after(async () => {
-  await origin.close();
   await other.close();
   await evil.close();
 });
@@ -38,7 +39,7 @@ describe('security', () => {
       `${origin.base}/away`,
     ]);
     assert.equal(run.code, 0);
-    const first = origin.seen.at(-1);
+    const first = origin.server.seen.at(-1);
     const landed = other.seen.at(-1);
     assert.equal(first?.headers['authorization'], 'Bearer s3cret');
     assert.equal(first?.headers['cookie'], 'id=1');
@@ -51,7 +52,7 @@ describe('security', () => {
 
   it('keeps -H headers on a redirect within the same origin', async () => {
     await runCli(['-H', 'Authorization: Bearer s3cret', `${origin.base}/here`]);
-    const landed = origin.seen.at(-1);
+    const landed = origin.server.seen.at(-1);
     assert.equal(landed?.path, '/landed');
     assert.equal(landed?.headers['authorization'], 'Bearer s3cret');
   });
@@ -60,7 +61,7 @@ describe('security', () => {
     const url = origin.base.replace('http://', 'http://alice:pa%24%24word@');
     const text = await runCli([url + '/private']);
     const jsonl = await runCli(['-f', 'jsonl', url + '/private']);
-    const seen = origin.seen.at(-1);
+    const seen = origin.server.seen.at(-1);
     assert.equal(seen?.headers['authorization'], `Basic ${Buffer.from('alice:pa$$word').toString('base64')}`);
     for (const output of [text.stdout, text.stderr, jsonl.stdout, jsonl.stderr]) {
       assert.doesNotMatch(output, /pa%24%24word|pa\$\$word/);

@@ -1,30 +1,19 @@
 // --shard K/N: N machines each fetch their share; merged by index, they equal one run.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseShard } from '../src/parsers.js';
 import { cleanEnv, jsonLines, runCli } from './helpers/cli.js';
-import { routes, startServer, type TestServer } from './helpers/server.js';
+import { useFixture } from './helpers/fixture.js';
 
-let server: TestServer;
+const fx = useFixture();
 let list: string;
-before(async () => {
-  server = await startServer(routes);
-  const dir = await mkdtemp(join(tmpdir(), 'parfetch-shard-'));
-  list = join(dir, 'urls.txt');
+fx.before(async () => {
   const lines = Array.from({ length: 40 }, (_, i) =>
-    i % 7 === 3
-      ? 'not-a-url'
-      : i % 5 === 0
-        ? `${server.base}/status/404?i=${i}`
-        : `${server.base}/delay/${i % 9}?i=${i}`,
+    i % 7 === 3 ? 'not-a-url' : i % 5 === 0 ? `${fx.base}/status/404?i=${i}` : `${fx.base}/delay/${i % 9}?i=${i}`,
   );
-  await writeFile(list, `# shardable\n${lines.join('\n')}\n`);
+  list = await fx.file('urls.txt', `# shardable\n${lines.join('\n')}\n`);
 });
-after(() => server.close());
 
 /** The fields that do not depend on timing. */
 function stable(record: Record<string, unknown>): unknown[] {

@@ -1,14 +1,13 @@
-// SIGINT, SIGTERM and SIGHUP against a real server that holds requests open: nothing finished is
-// lost, report files are completed, temporary files are removed, and the exit status says which.
+// Signals and a vanishing reader: finished records kept, reports completed, temp files removed, honest exit status.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { BIN, cleanEnv, jsonLines, spawnCli, watch } from './helpers/cli.js';
+import { lineCount, until, useFixture } from './helpers/fixture.js';
 import { routes, startServer, type TestServer } from './helpers/server.js';
 
 const STOPS = [
@@ -17,25 +16,7 @@ const STOPS = [
   ['SIGINT', 130],
 ] as const;
 
-let dir: string;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'parfetch-signals-'));
-});
-after(() => rm(dir, { recursive: true, force: true }));
-
-/** Waits until `ready()` holds, for at most `ms`. */
-async function until(ready: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ready())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Complete lines in `text` (a line still arriving is not parsed). */
-function lineCount(text: string): number {
-  return text.split('\n').length - 1;
-}
+const fx = useFixture({ handler: null });
 
 /** One server per test, so requests a test holds open are its own. */
 async function withServer(test: (server: TestServer) => Promise<void>): Promise<void> {
@@ -58,9 +39,7 @@ async function heldList(server: TestServer, done: number, rest: number): Promise
     `${server.base}/hang?held=2`,
     ...Array.from({ length: rest }, (_, i) => `${server.base}/status/200?rest=${i}`),
   ];
-  const path = join(dir, `list-${Math.random().toString(36).slice(2)}.txt`);
-  await writeFile(path, `${urls.join('\n')}\n`);
-  return path;
+  return fx.file(`list-${Math.random().toString(36).slice(2)}.txt`, `${urls.join('\n')}\n`);
 }
 
 /** The two held requests have arrived, and everything before them was answered. */
@@ -100,8 +79,8 @@ describe('a signal stops the run cleanly', () => {
       withServer(async (server) => {
         // 600 test cases are more than the JUnit reporter holds in memory, so they are spooled.
         const list = await heldList(server, 600, 5);
-        const temp = await mkdtemp(join(dir, 'tmp-'));
-        const report = join(dir, `report-${signal}.xml`);
+        const temp = await mkdtemp(join(fx.dir, 'tmp-'));
+        const report = join(fx.dir, `report-${signal}.xml`);
         const child = spawnCli(['-f', 'junit', '-o', report, '-c', '2', '-t', '60s', list], {
           env: cleanEnv({ TMPDIR: temp }),
         });
@@ -139,20 +118,53 @@ describe('a signal stops the run cleanly', () => {
       }));
   }
 
-  it('on SIGTERM with stdin still open, exits 143 at once and says the rest of the input was not read', () =>
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const) {
+    it(`on ${signal} with stdin still open, exits ${code} at once and says the rest of the input was not read`, () =>
+      withServer(async (server) => {
+        const child = spawnCli(['-f', 'jsonl']);
+        const live = watch(child);
+        child.stdin?.write(`${server.base}/status/200\n`);
+        await until(() => lineCount(live.stdout) === 1, 'the first record');
+        child.kill(signal);
+        const run = await live.done;
+        assert.equal(run.code, code, run.stderr);
+        assert.equal(jsonLines(run.stdout).length, 1);
+        assert.match(
+          run.stderr,
+          new RegExp(`interrupted by ${signal}: 0 entries never started, and the rest of the input was not read\\n$`),
+        );
+      }));
+  }
+
+  it('on SIGINT, keeps an entry that finished after one still in flight in its place, after the EABORTED one', () =>
     withServer(async (server) => {
-      const child = spawnCli(['-f', 'jsonl']);
+      const urls = [
+        `${server.base}/status/200`,
+        `${server.base}/status/201`,
+        `${server.base}/hang`,
+        `${server.base}/status/202`,
+      ];
+      const child = spawnCli(['-f', 'jsonl', '-t', '60s', ...urls]);
+      child.stdin?.end();
       const live = watch(child);
-      child.stdin?.write(`${server.base}/status/200\n`);
-      await until(() => lineCount(live.stdout) === 1, 'the first record');
-      child.kill('SIGTERM');
+      await until(() => lineCount(live.stdout) >= 2, 'two records');
+      child.kill('SIGINT');
       const run = await live.done;
-      assert.equal(run.code, 143, run.stderr);
-      assert.equal(jsonLines(run.stdout).length, 1);
-      assert.match(
-        run.stderr,
-        /interrupted by SIGTERM: 0 entries never started, and the rest of the input was not read\n$/,
+      assert.equal(run.code, 130);
+      const records = jsonLines(run.stdout);
+      assert.deepEqual(
+        records.map((r) => [r['index'], r['status'], r['error']]),
+        [
+          [0, 200, null],
+          [1, 201, null],
+          [2, null, 'EABORTED'],
+          [3, 202, null],
+        ],
       );
+      assert.match(run.stderr, /4 URLs in/);
     }));
 });
 
@@ -170,9 +182,8 @@ describe('a second signal', () => {
           ...Array.from({ length: entries }, (_, i) => `${server.base}/status/200?i=${i}`),
           `${server.base}/hang`,
         ];
-        const list = join(dir, `second-${first}-${second}.txt`);
-        await writeFile(list, `${urls.join('\n')}\n`);
-        const temp = await mkdtemp(join(dir, 'tmp-'));
+        const list = await fx.file(`second-${first}-${second}.txt`, `${urls.join('\n')}\n`);
+        const temp = await mkdtemp(join(fx.dir, 'tmp-'));
         const child = spawn(process.execPath, [BIN, '-f', 'junit', '-c', '8', '-t', '60s', list], {
           env: cleanEnv({ TMPDIR: temp }),
           stdio: ['ignore', 'pipe', 'pipe'],
@@ -198,4 +209,40 @@ describe('a second signal', () => {
         assert.ok(!stdout.includes('</testsuites>'), 'the report was cut short');
       }));
   }
+});
+
+describe('a reader of stdout that goes away', () => {
+  it('stops fetching and exits quietly when the reader of stdout goes away', () =>
+    withServer(async (server) => {
+      const list = await fx.file(
+        'many.txt',
+        Array.from({ length: 3000 }, (_, i) => `${server.base}/delay/5?i=${i}`).join('\n'),
+      );
+      const child = spawnCli(['-c', '10', list]);
+      child.stdin?.end();
+      const live = watch(child);
+      await until(() => lineCount(live.stdout) >= 3, 'three lines');
+      child.stdout?.destroy();
+      const run = await live.done;
+      assert.equal(run.code, 141);
+      assert.equal(run.stderr, '');
+      assert.ok(server.seen.length < 3000, `fetched ${server.seen.length} of 3000`);
+    }));
+
+  it('works under `| head -n 3` with no error and no warning on stderr', () =>
+    withServer(async (server) => {
+      // Three quick answers for head, then slow ones still in flight when it leaves.
+      const urls = [
+        ...Array.from({ length: 3 }, (_, i) => `${server.base}/status/200?i=${i}`),
+        ...Array.from({ length: 500 }, (_, i) => `${server.base}/delay/300?n=${i}`),
+      ];
+      const list = await fx.file('head.txt', `${urls.join('\n')}\n`);
+      const command = `"${process.execPath}" "${BIN}" "${list}" | head -n 3`;
+      const child = spawn('sh', ['-c', command], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+      const run = await watch(child).done;
+      assert.equal(run.signal, null);
+      assert.equal(run.code, 0);
+      assert.equal(run.stdout.trimEnd().split('\n').length, 3);
+      assert.doesNotMatch(run.stderr, /EPIPE|Error|at |Warning|MaxListeners/);
+    }));
 });

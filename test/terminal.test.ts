@@ -1,34 +1,23 @@
-// The CLI on a real terminal (tmux, a set size): what the screen shows during and after a run,
-// and the progress bar's pieces (its line, the count of entries ahead) on their own.
+// The CLI on a real terminal (tmux or a pseudo-terminal), and the progress bar's pieces on their own.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { countEntries, shareOf } from '../src/cli/count-lines.js';
 import { MAX_LINE_BYTES, entriesOf } from '../src/input.js';
 import { PLAIN, type Paint } from '../src/report/color.js';
 import { barLine, formatEta, type BarState } from '../src/report/progress.js';
-import { BIN } from './helpers/cli.js';
-import { routes, startServer, type TestServer } from './helpers/server.js';
+import { BIN, cleanEnv, watch } from './helpers/cli.js';
+import { useFixture } from './helpers/fixture.js';
 import { noTerminal, openTerminal, type Terminal } from './helpers/terminal.js';
 
 const DEMO = fileURLToPath(new URL('../demo/demo.js', import.meta.url));
 const SLOW = { timeout: 90_000 };
 
-let server: TestServer;
-let dir: string;
-before(async () => {
-  server = await startServer(routes);
-  dir = await mkdtemp(join(tmpdir(), 'parfetch-terminal-'));
-});
-after(async () => {
-  await server.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const fx = useFixture();
 
 function parfetch(...args: string[]): string[] {
   return [process.execPath, BIN, ...args];
@@ -59,7 +48,7 @@ async function inTerminal(
 
 describe('the CLI on a real terminal', { skip: noTerminal() ?? false }, () => {
   it('erases the bar at the end of a run, so the summary starts on a line of its own', SLOW, async () => {
-    const urls = Array.from({ length: 8 }, (_, i) => `${server.base}/delay/${100 + 20 * i}?i=${i}`);
+    const urls = Array.from({ length: 8 }, (_, i) => `${fx.base}/delay/${100 + 20 * i}?i=${i}`);
     await inTerminal(parfetch('-c', '3', ...urls), { cols: 60, rows: 20 }, async (term) => {
       assert.equal(await term.exited(), 0);
       const screen = term.screen();
@@ -73,8 +62,8 @@ describe('the CLI on a real terminal', { skip: noTerminal() ?? false }, () => {
   });
 
   it('wraps a result line longer than the terminal instead of cutting it while the bar shows', SLOW, async () => {
-    const long = `${server.base}/delay/0?${'x'.repeat(150)}`;
-    await inTerminal(parfetch(long, `${server.base}/delay/1500`), { cols: 60, rows: 20 }, async (term) => {
+    const long = `${fx.base}/delay/0?${'x'.repeat(150)}`;
+    await inTerminal(parfetch(long, `${fx.base}/delay/1500`), { cols: 60, rows: 20 }, async (term) => {
       assert.equal(await term.exited(), 0);
       const joined = rows(term.screen({ joined: true }));
       assert.ok(
@@ -86,11 +75,11 @@ describe('the CLI on a real terminal', { skip: noTerminal() ?? false }, () => {
 
   it('fits the bar in 40 columns, dropping the bar before any number, and shows failures in red', SLOW, async () => {
     const urls = [
-      ...Array.from({ length: 5 }, (_, i) => `${server.base}/status/500?i=${i}`),
-      `${server.base}/hang`,
-      `${server.base}/hang`,
+      ...Array.from({ length: 5 }, (_, i) => `${fx.base}/status/500?i=${i}`),
+      `${fx.base}/hang`,
+      `${fx.base}/hang`,
     ];
-    const out = join(dir, 'narrow.txt');
+    const out = join(fx.dir, 'narrow.txt');
     await inTerminal(parfetch('--retries', '0', '-o', out, ...urls), { cols: 40, rows: 10 }, async (term) => {
       const screen = await term.waitFor((s) => barRow(s)?.includes('5 failed') === true, 20_000, 'five failures');
       const row = barRow(screen) ?? '';
@@ -108,8 +97,8 @@ describe('the CLI on a real terminal', { skip: noTerminal() ?? false }, () => {
   });
 
   it('keeps what is typed during a run off the bar and out of the summary', SLOW, async () => {
-    const urls = Array.from({ length: 8 }, (_, i) => `${server.base}/delay/600?i=${i}`);
-    const out = join(dir, 'typed.txt');
+    const urls = Array.from({ length: 8 }, (_, i) => `${fx.base}/delay/600?i=${i}`);
+    const out = join(fx.dir, 'typed.txt');
     await inTerminal(parfetch('-c', '2', '-o', out, ...urls), { cols: 60, rows: 20 }, async (term) => {
       await term.waitFor((s) => barRow(s) !== undefined, 20_000, 'the bar');
       // Echoed at the cursor; the next redraw (every 100 ms) takes it away, and it never wraps to a row of its own.
@@ -138,7 +127,7 @@ describe('the CLI on a real terminal', { skip: noTerminal() ?? false }, () => {
     'never changes the terminal: the cursor stays shown and lines wrap, even when the CLI is killed',
     SLOW,
     async () => {
-      const urls = [`${server.base}/hang`, `${server.base}/hang`];
+      const urls = [`${fx.base}/hang`, `${fx.base}/hang`];
       await inTerminal(parfetch(...urls), { cols: 60, rows: 10 }, async (term) => {
         await term.waitFor((s) => barRow(s) !== undefined, 20_000, 'the bar');
         assert.deepEqual(term.modes(), { cursorVisible: true, autowrap: true }, 'while the bar shows');
@@ -150,14 +139,13 @@ describe('the CLI on a real terminal', { skip: noTerminal() ?? false }, () => {
   );
 
   it('shows the total of a file from the start, counting entries only, and a shard its share', SLOW, async () => {
-    const list = join(dir, 'many.txt');
     const lines = ['# 3001 URLs that never answer', ''];
     for (let i = 0; i < 3001; i++) {
-      lines.push(`${server.base}/hang?i=${i}`);
+      lines.push(`${fx.base}/hang?i=${i}`);
       if (i % 500 === 0) lines.push('   ', '# a comment');
     }
-    await writeFile(list, `${lines.join('\n')}\n`);
-    const out = join(dir, 'many-out.txt');
+    const list = await fx.file('many.txt', `${lines.join('\n')}\n`);
+    const out = join(fx.dir, 'many-out.txt');
     for (const [args, total] of [
       [[], '3001'],
       [['--shard', '1/3'], '1000'],
@@ -173,9 +161,11 @@ describe('the CLI on a real terminal', { skip: noTerminal() ?? false }, () => {
   });
 
   it('leaves stdin unread for the count: its total stays open (+) until the input ends', SLOW, async () => {
-    const list = join(dir, 'piped.txt');
-    await writeFile(list, `${Array.from({ length: 3000 }, (_, i) => `${server.base}/hang?i=${i}`).join('\n')}\n`);
-    const out = join(dir, 'piped-out.txt');
+    const list = await fx.file(
+      'piped.txt',
+      `${Array.from({ length: 3000 }, (_, i) => `${fx.base}/hang?i=${i}`).join('\n')}\n`,
+    );
+    const out = join(fx.dir, 'piped-out.txt');
     const command = `cat '${list}' | '${process.execPath}' '${BIN}' -c 2 -o '${out}' -`;
     await inTerminal(['sh', '-c', command], { cols: 80, rows: 10 }, async (term) => {
       const screen = await term.waitFor((s) => barRow(s) !== undefined, 20_000, 'the bar');
@@ -195,6 +185,33 @@ describe('the CLI on a real terminal', { skip: noTerminal() ?? false }, () => {
       assert.match(lines[at - 1] ?? '', /^(\d{3}|ERR) http:\/\/127\.0\.0\.1:\d+\/\S+ \d+(ms|\.\d\ds)( |$)/, screen);
       assert.doesNotMatch(screen, /ETA|=====/, screen);
     });
+  });
+});
+
+describe('the CLI on a pseudo-terminal', () => {
+  /** Runs the CLI inside a pseudo-terminal (util-linux `script`), stdout and stderr both on it. */
+  async function underScript(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+    const quoted = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qec', quoted, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end();
+    return (await watch(child).done).stdout;
+  }
+
+  it('colours statuses and draws the progress bar, with result lines above it', async () => {
+    const screen = await underScript(['-c', '2', `${fx.base}/status/200`, `${fx.base}/status/404`], cleanEnv());
+    assert.match(screen, /\u001b\[32m200\u001b\[39m/, 'green 200');
+    assert.match(screen, /\u001b\[31m404\u001b\[39m/, 'red 404: not ok');
+    assert.match(screen, /\d+\/\d+\+? \| .*ok.* failed \| \d+\/s \| ETA/, 'the bar');
+    assert.match(screen, /\r\u001b\[2K\u001b\[32m200/, 'the bar line is cleared before results are written');
+    assert.match(screen.replace(/\u001b\[\d+m/g, ''), /2 URLs in/);
+  });
+
+  it('honours NO_COLOR and shows no bar under CI', async () => {
+    const noColor = await underScript([`${fx.base}/status/200`], cleanEnv({ NO_COLOR: '1' }));
+    assert.doesNotMatch(noColor, /\u001b\[3\dm/);
+    const ci = await underScript([`${fx.base}/status/200`], cleanEnv({ CI: 'true' }));
+    assert.doesNotMatch(ci, /ETA/);
+    assert.match(ci.replace(/\u001b\[\d+m/g, ''), /1 URL in/);
   });
 });
 

@@ -1,36 +1,12 @@
 // The text format: one line per record that says, without colour, why an entry is not ok.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Result } from '../src/result.js';
 import { PLAIN, type Paint } from '../src/report/color.js';
 import { textReporter } from '../src/report/text.js';
-import { cleanEnv, runCli } from './helpers/cli.js';
-import { routes, startServer, type TestServer } from './helpers/server.js';
-
-function result(fields: Partial<Result>): Result {
-  return {
-    index: 0,
-    source: 'args',
-    line: 1,
-    url: 'https://x/',
-    status: 200,
-    ok: true,
-    error: null,
-    ms: 30,
-    attempts: 1,
-    redirects: 0,
-    finalUrl: 'https://x/',
-    bytes: 0,
-    expected: null,
-    failed: [],
-    cert: null,
-    ...fields,
-  };
-}
+import { useFixture } from './helpers/fixture.js';
+import { result } from './helpers/result.js';
 
 const marked: Paint = {
   ...PLAIN,
@@ -81,32 +57,16 @@ describe('text records', () => {
 });
 
 describe('text output of the CLI', () => {
-  let server: TestServer;
-  let dir: string;
-  before(async () => {
-    server = await startServer(routes);
-    dir = await mkdtemp(join(tmpdir(), 'parfetch-text-'));
-  });
-  after(async () => {
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const fx = useFixture();
 
   it('says what was expected on each line that is not ok: --accept, or the line’s own', async () => {
-    const list = join(dir, 'health.txt');
-    await writeFile(
-      list,
-      [
-        `${server.base}/status/200`,
-        `${server.base}/status/404`,
-        `${server.base}/status/200 301`,
-        `${server.base}/status/500 200,204`,
-      ].join('\n'),
+    const base = fx.base;
+    const run = await fx.runList(
+      [`${base}/status/200`, `${base}/status/404`, `${base}/status/200 301`, `${base}/status/500 200,204`],
+      ['--retries', '0'],
     );
-    const run = await runCli(['--retries', '0', list], { env: cleanEnv() });
     assert.equal(run.code, 1);
     const lines = run.stdout.trimEnd().split('\n');
-    const base = server.base;
     assert.deepEqual(
       lines.map((line) => line.replace(/ \d+(?:ms|\.\d+s)/, ' Nms')),
       [

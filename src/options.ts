@@ -9,7 +9,7 @@ export class UsageError extends Error {
 }
 
 export interface Options {
-  /** Requests in flight at once. Default 50. */
+  /** Requests in flight at once, at most `MAX_CONCURRENCY`. Default 50. */
   concurrency?: number;
   /** Time limit per attempt in ms, covering connect, headers and body. Default 10000. */
   timeout?: number;
@@ -101,13 +101,20 @@ export const DEFAULTS = {
   retryAll: false,
 } as const;
 
+/**
+ * The most requests in flight a run may ask for. Each needs a connection, and a Linux process
+ * can hold at most 1,048,576 descriptors (the default `fs.nr_open`); a run only pays for the
+ * requests actually in flight, so the bound is there to catch typos, not to save memory.
+ */
+export const MAX_CONCURRENCY = 1_000_000;
+
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** Fills in defaults and checks every field once, throwing `UsageError` with a precise message. */
 export function resolveOptions(options: Options = {}): ResolvedOptions {
   const concurrency = options.concurrency ?? DEFAULTS.concurrency;
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new UsageError(`concurrency must be a whole number from 1 up, got ${String(concurrency)}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    throw new UsageError(`concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, got ${String(concurrency)}`);
   }
   const timeout = options.timeout ?? DEFAULTS.timeout;
   if (!Number.isFinite(timeout) || timeout <= 0) {

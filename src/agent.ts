@@ -4,6 +4,7 @@
 // of 70 ms). Proxies need the whole package: tunnels use the `connect` API it installs.
 
 import { createRequire } from 'node:module';
+import type { LookupFunction } from 'node:net';
 import type { Agent, Dispatcher, EnvHttpProxyAgent, ProxyAgent } from 'undici';
 
 const require = createRequire(import.meta.url);
@@ -31,6 +32,8 @@ export interface DispatcherSettings {
   /** An explicit proxy URL; overrides the environment. */
   proxy?: string | undefined;
   env: NodeJS.ProcessEnv;
+  /** Looks up the names of servers connected to directly (not through a proxy). */
+  lookup?: LookupFunction | undefined;
 }
 
 /** True when the environment names a proxy (either case, as curl reads them). */
@@ -38,7 +41,14 @@ export function envProxy(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env['HTTP_PROXY'] || env['http_proxy'] || env['HTTPS_PROXY'] || env['https_proxy']);
 }
 
-export function createDispatcher({ connections, connectTimeout, tls, proxy, env }: DispatcherSettings): Dispatcher {
+export function createDispatcher({
+  connections,
+  connectTimeout,
+  tls,
+  proxy,
+  env,
+  lookup,
+}: DispatcherSettings): Dispatcher {
   const common = {
     connections,
     pipelining: 1,
@@ -64,5 +74,5 @@ export function createDispatcher({ connections, connectTimeout, tls, proxy, env 
     } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
   }
   const Plain = loadAgent();
-  return new Plain({ ...common, connect: tls });
+  return new Plain({ ...common, connect: lookup ? { ...tls, lookup } : tls });
 }

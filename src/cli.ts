@@ -315,6 +315,11 @@ async function fetchAll(args: string[], flags: Flags, io: CliIO): Promise<number
       signal: controller.signal,
       onEntry: progress ? (n) => progress.entry(n) : undefined,
       onSettled: progress ? (r) => progress.settled(r) : undefined,
+      onWarning: (warning) => {
+        progress?.clear();
+        io.stderr.write(`parfetch: warning: ${warning.message}\n`);
+        progress?.redraw();
+      },
     })) {
       checkYoungGeneration();
       let text = '';

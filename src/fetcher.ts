@@ -1,13 +1,16 @@
 // One entry -> one Result: redirects, retries, HEAD fallback and pacing around single attempts
 // over a shared undici Agent. A network outcome is data, never an exception.
 
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { rootCertificates } from 'node:tls';
-import { createDispatcher } from './agent.js';
+import { createDispatcher, envProxy } from './agent.js';
 import { Attempt, REDIRECTS, type Outcome } from './attempt.js';
 import { Deadlines } from './deadlines.js';
+import { Descriptors } from './descriptors.js';
 import { parseAcceptList, type ResolvedOptions } from './options.js';
 import { Pacing, sleep } from './pacing.js';
+import { Resolver } from './resolver.js';
 import { failedResult, isAccepted, type AcceptList, type Entry, type ErrorCode, type Result } from './result.js';
 import { basicAuth, maskUrl, parseHttpUrl } from './url.js';
 
@@ -20,6 +23,7 @@ const RETRY_ERRORS = new Set<ErrorCode>([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EFETCH',
+  'EMFILE',
 ]);
 /** The longest backoff between two retries, whatever the attempt number. */
 const MAX_BACKOFF_MS = 30_000;
@@ -31,9 +35,19 @@ export interface Fetcher {
   abortAll(code: ErrorCode): void;
   /** Closes connections. */
   close(): Promise<void>;
+  /** Attempts the file descriptors allow at once: no bound until they first ran out. */
+  readonly limit: number;
 }
 
 export function createFetcher(options: ResolvedOptions): Fetcher {
+  const stopper = new AbortController();
+  // Every retry waiting out its backoff listens to it.
+  setMaxListeners(0, stopper.signal);
+  // Through a proxy, the proxy looks names up.
+  const names =
+    options.proxy !== undefined || envProxy(options.env)
+      ? null
+      : new Resolver(options.lookup, options.connectTimeout, stopper.signal);
   const agent = createDispatcher({
     connections: options.concurrency,
     connectTimeout: options.connectTimeout,
@@ -43,9 +57,16 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
     },
     proxy: options.proxy,
     env: options.env,
+    lookup: names?.connectLookup,
   });
   const deadlines = new Deadlines(options.timeout);
-  const stopper = new AbortController();
+  const descriptors = new Descriptors((limit) =>
+    options.onWarning?.({
+      code: 'EMFILE',
+      concurrency: limit,
+      message: `too many open files: concurrency lowered to ${limit}`,
+    }),
+  );
   const pacing = new Pacing(options.perHost, options.rate, stopper.signal);
   const baseHeaders: Record<string, string> = { 'user-agent': options.userAgent };
   const allHeaders: Record<string, string> = { ...baseHeaders, ...options.headers };
@@ -64,10 +85,18 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
     });
   }
 
+  /** An attempt once the host's name is resolved: its time limits count from then. */
+  function send(url: URL, method: string, headers: Record<string, string>): Promise<Outcome> {
+    const failure = names === null || stopped ? null : names.resolve(url.hostname);
+    if (failure === null) return attempt(url, method, headers);
+    if (typeof failure === 'string') return Promise.resolve(unresolved(failure));
+    return failure.then((error) => (error === null || stopped ? attempt(url, method, headers) : unresolved(error)));
+  }
+
   async function paced(url: URL, method: string, headers: Record<string, string>): Promise<Outcome> {
     await pacing.acquire(url.origin);
     try {
-      return await attempt(url, method, headers);
+      return await send(url, method, headers);
     } finally {
       pacing.release(url.origin);
     }
@@ -97,8 +126,14 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
     let seen: Set<string> | null = null;
     for (;;) {
       attempts += 1;
+      if (!descriptors.take()) await descriptors.wait();
       // Without pacing (the usual case) the attempt is awaited directly: one promise less.
-      const outcome = await (pacing.free ? attempt(url, method, headers) : paced(url, method, headers));
+      const outcome = await (pacing.free ? send(url, method, headers) : paced(url, method, headers));
+      if (descriptors.give(outcome.error === 'EMFILE')) {
+        // Out of file descriptors while other requests hold some: no fault of this URL's.
+        attempts -= 1;
+        continue;
+      }
       let error = outcome.error;
       const { status } = outcome;
 
@@ -164,13 +199,22 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
       stopped ??= code;
       stopper.abort();
       pacing.wakeAll();
+      descriptors.wakeAll();
       deadlines.expireAll(code);
     },
     async close() {
       deadlines.clear();
       await agent.destroy();
     },
+    get limit() {
+      return descriptors.limit;
+    },
   };
+}
+
+/** The outcome of a request whose host name could not be resolved. */
+function unresolved(error: ErrorCode): Outcome {
+  return { status: 0, location: undefined, retryAfter: undefined, bytes: 0, error };
 }
 
 /** An entry's own accept list, or null when it is malformed. */

@@ -6,7 +6,7 @@ import type { Entry, Result } from './result.js';
 import { orderedResults } from './scheduler.js';
 
 export type { Entry, ErrorCode, Result, AcceptList } from './result.js';
-export type { Options, Rate, Shard } from './options.js';
+export type { Options, Rate, Shard, Warning } from './options.js';
 export { UsageError, parseDuration, parseAcceptList, parseHeader, parseRate, parseShard, VERSION } from './options.js';
 export { isAccepted } from './result.js';
 export { readEntries, classifySources, checkSources, type Source } from './input.js';
@@ -67,6 +67,7 @@ async function* run(entries: Entries, options: ResolvedOptions): AsyncGenerator<
       concurrency: options.concurrency,
       window: options.window,
       signal,
+      limit: () => fetcher.limit,
     });
   } finally {
     if (deadline) clearTimeout(deadline);

@@ -1,6 +1,7 @@
 // The one options object shared by the library and the CLI: types, defaults, validation.
 
 import { readFileSync } from 'node:fs';
+import type { LookupFunction } from 'node:net';
 import { DEFAULT_ACCEPT, type AcceptList, type Result } from './result.js';
 
 /** A mistake in what the user asked for. The CLI prints its message as one line and exits 2. */
@@ -66,6 +67,24 @@ export interface Options {
   onEntry?: (count: number) => void;
   /** Called as each result settles, in completion order (for progress display). */
   onSettled?: (result: Result) => void;
+  /** Called when the run has to adapt to its environment (once per kind): see `Warning`. */
+  onWarning?: (warning: Warning) => void;
+  /**
+   * Looks up host names, with `dns.lookup`'s signature (it is called with `{ all: true }`).
+   * Default: the system resolver, as many lookups at once as libuv's thread pool has threads,
+   * less one. A function given here is called for every name at once. Not used with a proxy.
+   */
+  lookup?: LookupFunction;
+}
+
+/** Something the run adapted to, which is no entry's failure. */
+export interface Warning {
+  /** `EMFILE`: the process ran out of file descriptors, and fewer requests are now in flight. */
+  code: 'EMFILE';
+  /** Requests in flight at once from now on. */
+  concurrency: number;
+  /** One line for a person, e.g. `too many open files: concurrency lowered to 240`. */
+  message: string;
 }
 
 export interface Shard {
@@ -79,7 +98,18 @@ export interface Rate {
   per: number;
 }
 
-type Optional = 'signal' | 'onEntry' | 'onSettled' | 'perHost' | 'rate' | 'deadline' | 'proxy' | 'ca' | 'shard';
+type Optional =
+  | 'signal'
+  | 'onEntry'
+  | 'onSettled'
+  | 'onWarning'
+  | 'lookup'
+  | 'perHost'
+  | 'rate'
+  | 'deadline'
+  | 'proxy'
+  | 'ca'
+  | 'shard';
 export type ResolvedOptions = Required<Omit<Options, Optional>> & Pick<Options, Optional>;
 
 export const VERSION: string = (
@@ -203,6 +233,8 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     signal: options.signal,
     onEntry: options.onEntry,
     onSettled: options.onSettled,
+    onWarning: options.onWarning,
+    lookup: options.lookup,
   };
 }
 

@@ -1,7 +1,10 @@
+import type { Connections } from './agent.js';
+
 // Running out of file descriptors (EMFILE, ENFILE) is the client's limit, not the server's
-// answer. An attempt that could not open its socket goes again, uncounted, once another attempt
-// has given its descriptor back; from then on, attempts in flight are capped at what the limit
-// allowed. Until descriptors first run out, this is a counter and nothing more.
+// answer. An attempt that could not open its socket goes again, uncounted, once a descriptor
+// is free: idle connections are closed for it, or it waits for another attempt to end; from
+// then on, attempts in flight are capped at what the limit allowed. Until descriptors first run
+// out, this is a counter and nothing more.
 
 export class Descriptors {
   /** Attempts allowed in flight at once: no bound until descriptors first ran out. */
@@ -10,41 +13,53 @@ export class Descriptors {
   private active = 0;
   private waiting: Array<() => void> = [];
   private waitingHead = 0;
+  private handing = false;
+  private closedThisTurn: boolean | null = null;
   private told = false;
 
-  /** `lowered` hears the limit once, when attempts first wait for it. */
-  constructor(private readonly lowered: (limit: number) => void) {}
+  /**
+   * `lowered` hears the limit once, when it is settled; `connections` are those of the run's
+   * dispatcher, idle ones (kept open for reuse) included, each holding a descriptor.
+   */
+  constructor(
+    private readonly lowered: (limit: number) => void,
+    private readonly connections: Connections,
+  ) {}
 
-  /** Takes a slot for an attempt; false when it must `wait()` for one. */
-  take(): boolean {
-    if (this.active >= this.limit) return false;
-    this.active += 1;
-    return true;
-  }
-
-  /** Resolves once a slot is handed over. */
-  wait(): Promise<void> {
-    return new Promise((resolve) => this.waiting.push(resolve));
+  /**
+   * Takes a slot for an attempt: null when it has one now, or a promise of one in turn. In a turn
+   * in which descriptors ran out, every slot is handed over after the turn.
+   */
+  take(): Promise<void> | null {
+    if (this.active < this.limit && this.waitingHead === this.waiting.length && this.closedThisTurn === null) {
+      this.active += 1;
+      return null;
+    }
+    const handed = new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.handOverSoon();
+    return handed;
   }
 
   /**
-   * Gives an attempt's slot back. `ranOut`: the attempt could not open a socket. The limit then
-   * falls to the attempts still in flight, and the answer says whether to go again uncounted:
-   * yes while others hold descriptors they will give back; no when none does, as waiting for
-   * them would be waiting forever.
+   * Gives an attempt's slot back. `ranOut`: the attempt could not open a socket. Idle
+   * connections are closed for it; if there were none, the limit falls to what the process
+   * could hold: the connections open, or while they are still opening, the attempts in flight.
+   * True: it goes again, uncounted; false when no other attempt holds a descriptor to give
+   * back, as waiting for one would be waiting forever.
    */
   give(ranOut: boolean): boolean {
     this.active -= 1;
     let again = false;
-    if (ranOut) {
-      again = this.active > 0;
+    if (!ranOut) {
+      // Nothing to decide: the usual case.
+    } else if (this.closedIdle()) {
+      again = true;
+    } else {
       this.limit = Math.max(1, Math.min(this.limit, this.active));
+      again = this.active > 0;
       if (!again) this.tell();
-    } else if (this.limit !== Infinity && this.waitingHead < this.waiting.length) {
-      // The first attempt to end well after the shortage: the failures it caused are all in.
-      this.tell();
     }
-    while (this.active < this.limit && this.waitingHead < this.waiting.length) this.handOver();
+    if (this.waitingHead < this.waiting.length) this.handOverSoon();
     return again;
   }
 
@@ -52,6 +67,24 @@ export class Descriptors {
   wakeAll(): void {
     while (this.waitingHead < this.waiting.length) this.handOver();
   }
+
+  /**
+   * Hands free slots over in the next turn of the event loop, never at once: undici readies a
+   * connection for its next request only after the turn in which its response ended (until
+   * then the attempt would open a new one), and an attempt that went again in the turn in which
+   * it failed would fail the same way.
+   */
+  private handOverSoon(): void {
+    if (this.handing) return;
+    this.handing = true;
+    setImmediate(() => setImmediate(this.handOverFree));
+  }
+
+  private readonly handOverFree = (): void => {
+    this.handing = false;
+    if (this.active < this.limit && this.limit !== Infinity) this.tell();
+    while (this.active < this.limit && this.waitingHead < this.waiting.length) this.handOver();
+  };
 
   private handOver(): void {
     const resolve = this.waiting[this.waitingHead] as () => void;
@@ -64,6 +97,16 @@ export class Descriptors {
     resolve();
   }
 
+  /** Closes idle connections once per turn of the event loop: failures come in bursts. */
+  private closedIdle(): boolean {
+    if (this.closedThisTurn === null) {
+      this.closedThisTurn = this.connections.closeIdle() > 0;
+      setImmediate(() => (this.closedThisTurn = null));
+    }
+    return this.closedThisTurn;
+  }
+
+  /** Reports the limit once: when the first attempt gets a slot under it, the failures of the burst that set it are all in. */
   private tell(): void {
     if (this.told) return;
     this.told = true;

@@ -4,7 +4,7 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { rootCertificates } from 'node:tls';
-import { createDispatcher, envProxy } from './agent.js';
+import { connectionsOf, createDispatcher, envProxy } from './agent.js';
 import { Attempt, REDIRECTS, type Outcome } from './attempt.js';
 import { Deadlines } from './deadlines.js';
 import { Descriptors } from './descriptors.js';
@@ -60,12 +60,14 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
     lookup: names?.connectLookup,
   });
   const deadlines = new Deadlines(options.timeout);
-  const descriptors = new Descriptors((limit) =>
-    options.onWarning?.({
-      code: 'EMFILE',
-      concurrency: limit,
-      message: `too many open files: concurrency lowered to ${limit}`,
-    }),
+  const descriptors = new Descriptors(
+    (limit) =>
+      options.onWarning?.({
+        code: 'EMFILE',
+        concurrency: limit,
+        message: `too many open files: concurrency lowered to ${limit}`,
+      }),
+    connectionsOf(agent),
   );
   const pacing = new Pacing(options.perHost, options.rate, stopper.signal);
   const baseHeaders: Record<string, string> = { 'user-agent': options.userAgent };
@@ -126,11 +128,12 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
     let seen: Set<string> | null = null;
     for (;;) {
       attempts += 1;
-      if (!descriptors.take()) await descriptors.wait();
+      const slot = descriptors.take();
+      if (slot) await slot;
       // Without pacing (the usual case) the attempt is awaited directly: one promise less.
       const outcome = await (pacing.free ? send(url, method, headers) : paced(url, method, headers));
       if (descriptors.give(outcome.error === 'EMFILE')) {
-        // Out of file descriptors while other requests hold some: no fault of this URL's.
+        // Out of file descriptors: no fault of this URL's. It goes again once one is free.
         attempts -= 1;
         continue;
       }

@@ -4,11 +4,18 @@
 // in libuv's queue, and a request's time limits start only once its name is resolved, so a name
 // queued behind a thousand others ends as what it is (found, or ENOTFOUND), never ETIMEDOUT.
 
-import dns, { type LookupAddress, type LookupOptions } from 'node:dns';
+import type { LookupAddress, LookupOptions } from 'node:dns';
+import { createRequire } from 'node:module';
 import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { errorCode } from './attempt.js';
 import type { ErrorCode } from './result.js';
+
+const require = createRequire(import.meta.url);
+
+/** The system resolver, loaded on first use: runs whose URLs are all addresses never need it. */
+const systemLookup: LookupFunction = (hostname, options, callback) =>
+  (require('node:dns') as typeof import('node:dns')).lookup(hostname, options, callback);
 
 /** A name found is reused for a minute, as curl's DNS cache does; a name not found, for a second. */
 const FOUND_MS = 60_000;
@@ -148,7 +155,7 @@ export class Resolver {
       this.next();
     };
     try {
-      (this.lookup ?? dns.lookup)(host, { all: true }, done as Parameters<LookupFunction>[2]);
+      (this.lookup ?? systemLookup)(host, { all: true }, done as Parameters<LookupFunction>[2]);
     } catch (error) {
       done(error as NodeJS.ErrnoException, []);
     }

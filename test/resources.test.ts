@@ -165,6 +165,28 @@ describe('running out of file descriptors', () => {
   );
 
   it(
+    'closes idle connections to other origins when they hold the descriptors, and gets every URL',
+    { skip: !linux && 'needs bash and ulimit' },
+    async () => {
+      const servers = await Promise.all(Array.from({ length: 120 }, () => startServer(routes)));
+      try {
+        const urls = Array.from({ length: 600 }, (_, i) => `${servers[i % servers.length]?.base}/status/200?i=${i}`);
+        const child = spawn(
+          'bash',
+          ['-c', 'ulimit -n 96 && exec "$0" "$@"', process.execPath, BIN, '-q', '-c', '20', '-f', 'jsonl'],
+          { env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] },
+        );
+        child.stdin.end(`${urls.join('\n')}\n`);
+        const run = await watch(child, { killAfter: 60_000 }).done;
+        assert.deepEqual(tally(jsonLines(run.stdout)), { '200 null attempts=1': 600 });
+        assert.equal(run.code, 0);
+      } finally {
+        await Promise.all(servers.map((server) => server.close()));
+      }
+    },
+  );
+
+  it(
     'ends an entry as EMFILE, without waiting forever, when no request of its own holds a descriptor',
     { skip: !linux && 'needs bash and ulimit' },
     async () => {

@@ -103,14 +103,7 @@ export function createDispatcher({
   };
   const Plain = loadAgent();
   const agent = new Plain({ ...common, factory });
-  tracked.set(agent, {
-    closeIdle: () => closeIdle(open),
-    count: () => {
-      let count = 0;
-      for (const sockets of open.values()) count += sockets.size;
-      return count;
-    },
-  });
+  tracked.set(agent, { closeIdle: () => closeIdle(open) });
   return agent;
 }
 
@@ -136,15 +129,13 @@ function keepThroughShortages(dispatcher: Dispatcher): void {
 export interface Connections {
   /** Closes those of every pool with no request running or waiting; says how many it closed. */
   closeIdle(): number;
-  /** How many are open. */
-  count(): number;
 }
 
 const tracked = new WeakMap<Dispatcher, Connections>();
 
 /** The connections of a dispatcher from `createDispatcher`: none are tracked through a proxy. */
 export function connectionsOf(dispatcher: Dispatcher): Connections {
-  return tracked.get(dispatcher) ?? { closeIdle: () => 0, count: () => 0 };
+  return tracked.get(dispatcher) ?? { closeIdle: () => 0 };
 }
 
 function keep(open: Map<Dispatcher, Set<Socket>>, dispatcher: Dispatcher, socket: Socket): void {

@@ -1,10 +1,10 @@
-import type { Connections } from './agent.js';
-
 // Running out of file descriptors (EMFILE, ENFILE) is the client's limit, not the server's
 // answer. An attempt that could not open its socket goes again, uncounted, once a descriptor
 // is free: idle connections are closed for it, or it waits for another attempt to end; from
 // then on, attempts in flight are capped at what the limit allowed. Until descriptors first run
 // out, this is a counter and nothing more.
+
+import type { Connections } from './agent.js';
 
 export class Descriptors {
   /** Attempts allowed in flight at once: no bound until descriptors first ran out. */
@@ -19,7 +19,7 @@ export class Descriptors {
 
   /**
    * `lowered` hears the limit once, when it is settled; `connections` are those of the run's
-   * dispatcher, idle ones (kept open for reuse) included, each holding a descriptor.
+   * dispatcher, each holding a descriptor, idle ones (kept open for reuse) included.
    */
   constructor(
     private readonly lowered: (limit: number) => void,
@@ -42,25 +42,19 @@ export class Descriptors {
 
   /**
    * Gives an attempt's slot back. `ranOut`: the attempt could not open a socket. Idle
-   * connections are closed for it; if there were none, the limit falls to what the process
-   * could hold: the connections open, or while they are still opening, the attempts in flight.
-   * True: it goes again, uncounted; false when no other attempt holds a descriptor to give
-   * back, as waiting for one would be waiting forever.
+   * connections are closed for it; if there were none, the limit falls to the attempts still in
+   * flight, which hold the descriptors there are. True: it goes again, uncounted; false when no
+   * other attempt holds one to give back, as waiting for one would be waiting forever.
    */
   give(ranOut: boolean): boolean {
     this.active -= 1;
-    let again = false;
-    if (!ranOut) {
-      // Nothing to decide: the usual case.
-    } else if (this.closedIdle()) {
-      again = true;
-    } else {
-      this.limit = Math.max(1, Math.min(this.limit, this.active));
-      again = this.active > 0;
-      if (!again) this.tell();
-    }
     if (this.waitingHead < this.waiting.length) this.handOverSoon();
-    return again;
+    if (!ranOut) return false;
+    if (this.closedIdle()) return true;
+    this.limit = Math.max(1, Math.min(this.limit, this.active));
+    if (this.active > 0) return true;
+    this.tell();
+    return false;
   }
 
   /** Lets every waiting attempt go (the run is stopping). */
@@ -106,7 +100,7 @@ export class Descriptors {
     return this.closedThisTurn;
   }
 
-  /** Reports the limit once: when the first attempt gets a slot under it, the failures of the burst that set it are all in. */
+  /** Reports the limit once, when a first slot is handed over under it: the burst of failures is over. */
   private tell(): void {
     if (this.told) return;
     this.told = true;

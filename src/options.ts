@@ -28,7 +28,10 @@ export interface Options {
   insecure?: boolean;
   /** Status codes counted as ok, as inclusive ranges. Default `[[200, 299]]`. */
   accept?: AcceptList;
-  /** Time limit for establishing a connection (TCP and TLS), and for a host name lookup once it starts, in ms. Default: `timeout`. */
+  /**
+   * Time limit for establishing a connection (TCP and TLS), and for a host name lookup from when
+   * it starts, in ms. Default: `timeout`.
+   */
   connectTimeout?: number;
   /**
    * Retries after a network error, a timeout, or a 408, 429, 500, 502, 503 or 504, for

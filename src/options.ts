@@ -189,6 +189,9 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
   if (rate !== undefined && !(Number.isInteger(rate.count) && rate.count >= 1 && rate.per > 0)) {
     throw new UsageError(`rate must be a whole number of requests from 1 up per a positive window`);
   }
+  if (options.lookup !== undefined && typeof options.lookup !== 'function') {
+    throw new UsageError(`lookup must be a function with dns.lookup's signature`);
+  }
   const { proxy, shard } = options;
   if (proxy !== undefined && !/^(https?|socks5?):\/\/[^/]/i.test(proxy)) {
     throw new UsageError(`proxy "${proxy}" is not a URL: use e.g. http://proxy.internal:3128`);

@@ -225,6 +225,10 @@ describe('host name lookups', () => {
     assert.equal(new Set(lookup.names).size, 1000);
   });
 
+  it('refuses a lookup that is not a function as a usage error', () => {
+    assert.throws(() => resolveOptions({ lookup: 'dns' as unknown as LookupFunction }), UsageError);
+  });
+
   it('fetches 200 distinct names that the lookup resolves to the local server', async () => {
     const lookup = slowLookup(20);
     const urls = Array.from({ length: 200 }, (_, i) => `http://n${i}.test:${server.port}/status/200`);

@@ -1,4 +1,8 @@
 #!/usr/bin/env node
-import { run } from '../dist/src/cli/main.js';
+// CommonJS (bin/package.json), so that this line runs before anything starts libuv's thread
+// pool, which reads its size once, at first use: an ES module entry is itself read through the
+// pool. Every host name lookup holds one of its threads, and the default four would make names
+// wait for each other. A size set by the user is kept.
+process.env.UV_THREADPOOL_SIZE ??= '64';
 
-run();
+import('../dist/src/cli/main.js').then(({ run }) => run());

@@ -4,7 +4,8 @@
 // of 70 ms). Proxies need the whole package: tunnels use the `connect` API it installs.
 
 import { createRequire } from 'node:module';
-import type { Agent, buildConnector, Dispatcher, EnvHttpProxyAgent, ProxyAgent } from 'undici';
+import type { LookupFunction, Socket } from 'node:net';
+import type { Agent, buildConnector, Client, Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici';
 import { dropContinue } from './interim.js';
 import { parseProxyUrl } from './url.js';
 
@@ -21,12 +22,16 @@ export function loadAgent(): typeof Agent {
   }
 }
 
-/** undici's connector factory, from its own file (already loaded by the Agent) or the package. */
-function loadConnector(): typeof buildConnector {
+/** undici's connector, pool and client, the same way: the Agent's own file loads them. */
+function loadParts(): { buildConnector: typeof buildConnector; Pool: typeof Pool; Client: typeof Client } {
   try {
-    return require('undici/lib/core/connect.js') as typeof buildConnector;
+    return {
+      buildConnector: require('undici/lib/core/connect.js') as typeof buildConnector,
+      Pool: require('undici/lib/dispatcher/pool.js') as typeof Pool,
+      Client: require('undici/lib/dispatcher/client.js') as typeof Client,
+    };
   } catch {
-    return (require('undici') as Undici).buildConnector;
+    return require('undici') as Undici;
   }
 }
 
@@ -42,6 +47,8 @@ export interface DispatcherSettings {
   /** An explicit proxy URL; overrides the environment. */
   proxy?: string | undefined;
   env: NodeJS.ProcessEnv;
+  /** Looks up the names of servers connected to directly (not through a proxy). */
+  lookup?: LookupFunction | undefined;
 }
 
 /** Where the proxy for each scheme's requests is read: lower case first, then upper case. */
@@ -67,7 +74,14 @@ export function envProxy(env: NodeJS.ProcessEnv): boolean {
 /** The proxy URL undici is given: `host:port` as `http://host:port` (settings are checked before). */
 const proxyUri = (text: string): string => parseProxyUrl(text)?.href ?? text;
 
-export function createDispatcher({ connections, connectTimeout, tls, proxy, env }: DispatcherSettings): Dispatcher {
+export function createDispatcher({
+  connections,
+  connectTimeout,
+  tls,
+  proxy,
+  env,
+  lookup,
+}: DispatcherSettings): Dispatcher {
   const common = {
     connections,
     pipelining: 1,
@@ -83,7 +97,8 @@ export function createDispatcher({ connections, connectTimeout, tls, proxy, env 
   }
   // parfetch's own connector for direct connections (see interim.ts); undici applies
   // connectTimeout only to a connector it builds itself, so it goes in here.
-  const direct = (): buildConnector.connector => dropContinue(loadConnector()({ ...tls, timeout: connectTimeout }));
+  const direct = (): buildConnector.connector =>
+    dropContinue(loadParts().buildConnector({ ...tls, timeout: connectTimeout, ...(lookup ? { lookup } : {}) }));
   if (envProxy(env)) {
     const EnvProxy = loadEnvProxyAgent();
     return new EnvProxy({
@@ -96,6 +111,78 @@ export function createDispatcher({ connections, connectTimeout, tls, proxy, env 
       noProxy: env['no_proxy'] ?? env['NO_PROXY'],
     } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
   }
+  // The pools undici would build, each with its connector, noting the sockets each one opens.
+  const { Pool, Client } = loadParts();
+  const open = new Map<Dispatcher, Set<Socket>>();
+  const factory = (origin: string | URL, options: object): Dispatcher => {
+    const connector = direct();
+    const connect: buildConnector.connector = (settings, callback) =>
+      connector(settings, (...answer) => {
+        if (answer[1]) keep(open, dispatcher, answer[1]);
+        callback(...answer);
+      });
+    const dispatcher: Dispatcher =
+      connections === 1 ? new Client(origin, { ...options, connect }) : new Pool(origin, { ...options, connect });
+    keepThroughShortages(dispatcher);
+    return dispatcher;
+  };
   const Plain = loadAgent();
-  return new Plain({ ...common, connect: direct() });
+  const agent = new Plain({ ...common, factory });
+  tracked.set(agent, { closeIdle: () => closeIdle(open) });
+  return agent;
+}
+
+/**
+ * A connection that could not open for want of file descriptors says nothing about its origin,
+ * but undici takes it as any failed connection: the Agent drops the origin's pool, whose open
+ * connections then sit unused until its last request ends, while a new pool opens others. The
+ * Agent is not told; the pool still forgets the client that failed (its own listeners, there
+ * from its construction, still hear it), and the request itself fails, to go again.
+ */
+function keepThroughShortages(dispatcher: Dispatcher): void {
+  const own = dispatcher.listeners('connectionError');
+  const emit = dispatcher.emit.bind(dispatcher) as (event: string | symbol, ...args: unknown[]) => boolean;
+  dispatcher.emit = (event: string | symbol, ...args: unknown[]): boolean => {
+    const code = (args[2] as NodeJS.ErrnoException | undefined)?.code;
+    if (event !== 'connectionError' || (code !== 'EMFILE' && code !== 'ENFILE')) return emit(event, ...args);
+    for (const listener of own) (listener as (...args: unknown[]) => void).apply(dispatcher, args);
+    return own.length > 0;
+  };
+}
+
+/** The connections a dispatcher holds open, each with its file descriptor. */
+export interface Connections {
+  /** Closes those of every pool with no request running or waiting; says how many it closed. */
+  closeIdle(): number;
+}
+
+const tracked = new WeakMap<Dispatcher, Connections>();
+
+/** The connections of a dispatcher from `createDispatcher`: none are tracked through a proxy. */
+export function connectionsOf(dispatcher: Dispatcher): Connections {
+  return tracked.get(dispatcher) ?? { closeIdle: () => 0 };
+}
+
+function keep(open: Map<Dispatcher, Set<Socket>>, dispatcher: Dispatcher, socket: Socket): void {
+  let sockets = open.get(dispatcher);
+  if (!sockets) open.set(dispatcher, (sockets = new Set()));
+  sockets.add(socket);
+  socket.once('close', () => {
+    sockets.delete(socket);
+    if (sockets.size === 0 && open.get(dispatcher) === sockets) open.delete(dispatcher);
+  });
+}
+
+/** Closes the sockets of every pool with no request running or queued (pools the Agent let go included). */
+function closeIdle(open: Map<Dispatcher, Set<Socket>>): number {
+  let closed = 0;
+  for (const [dispatcher, sockets] of open) {
+    if ((dispatcher as Dispatcher & { stats: { size: number } }).stats.size > 0) continue;
+    for (const socket of sockets) {
+      if (socket.destroyed) continue;
+      socket.destroy();
+      closed += 1;
+    }
+  }
+  return closed;
 }

@@ -188,6 +188,8 @@ export function errorCode(error: unknown): ErrorCode {
     const code = (e as NodeJS.ErrnoException).code ?? '';
     if (SAME_CODES.has(code)) return code as ErrorCode;
     if (code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NODATA') return 'ENOTFOUND';
+    // Out of file descriptors, for the process or the whole system: the socket was never opened.
+    if (code === 'EMFILE' || code === 'ENFILE') return 'EMFILE';
     if (code === 'EPIPE' || code === 'UND_ERR_SOCKET') return 'ECONNRESET';
     if (code.startsWith('UND_ERR_') && code.endsWith('_TIMEOUT')) return 'ETIMEDOUT';
     if (code === 'UND_ERR_HEADERS_OVERFLOW') return 'EHEADERSOVERFLOW';

@@ -3,15 +3,17 @@
 
 import { performance } from 'node:perf_hooks';
 import { rootCertificates } from 'node:tls';
-import { createDispatcher } from './agent.js';
+import { connectionsOf, createDispatcher, envProxy } from './agent.js';
 import { Attempt, REDIRECTS, type Outcome } from './attempt.js';
 import { certOf, watchSockets } from './checks/cert.js';
 import { evaluate, type Wants } from './checks/evaluate.js';
 import type { Check } from './checks/parse.js';
 import { planner } from './checks/plan.js';
 import { Deadlines } from './deadlines.js';
+import { Descriptors } from './descriptors.js';
 import type { ResolvedOptions } from './options.js';
 import { Pacing } from './pacing.js';
+import { Resolver } from './resolver.js';
 import { failedResult, isAccepted, type CheckFailure, type Entry, type ErrorCode, type Result } from './result.js';
 import { basicAuth, maskUrl, parseHttpUrl } from './url.js';
 
@@ -24,6 +26,7 @@ const RETRY_ERRORS = new Set<ErrorCode>([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EFETCH',
+  'EMFILE',
 ]);
 /** The longest backoff between two retries, whatever the attempt number. */
 const MAX_BACKOFF_MS = 30_000;
@@ -35,9 +38,17 @@ export interface Fetcher {
   abortAll(code: ErrorCode): void;
   /** Closes connections. */
   close(): Promise<void>;
+  /** Attempts the file descriptors allow at once: no bound until they first ran out. */
+  readonly limit: number;
 }
 
 export function createFetcher(options: ResolvedOptions): Fetcher {
+  const stopper = new AbortController();
+  // Through a proxy, the proxy looks names up.
+  const names =
+    options.proxy !== undefined || envProxy(options.env)
+      ? null
+      : new Resolver(options.lookup, options.connectTimeout, stopper.signal);
   const agent = createDispatcher({
     connections: options.concurrency,
     connectTimeout: options.connectTimeout,
@@ -47,9 +58,18 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
     },
     proxy: options.proxy,
     env: options.env,
+    lookup: names?.connectLookup,
   });
   const deadlines = new Deadlines(options.timeout);
-  const stopper = new AbortController();
+  const descriptors = new Descriptors(
+    (limit) =>
+      options.onWarning?.({
+        code: 'EMFILE',
+        concurrency: limit,
+        message: `too many open files: concurrency lowered to ${limit}`,
+      }),
+    connectionsOf(agent),
+  );
   const pacing = new Pacing(options.perHost, options.rate, stopper.signal);
   const baseHeaders: Record<string, string> = { 'user-agent': options.userAgent };
   const allHeaders: Record<string, string> = { ...baseHeaders, ...options.headers };
@@ -72,6 +92,16 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
     });
   }
 
+  /** An attempt once the host's name is resolved: its time limits count from then. */
+  function send(url: URL, method: string, headers: Record<string, string>, wants: Wants | null): Promise<Outcome> {
+    const failure = names === null || stopped ? null : names.resolve(url.hostname);
+    if (failure === null) return attempt(url, method, headers, wants);
+    if (typeof failure === 'string') return Promise.resolve(unresolved(failure));
+    return failure.then((error) =>
+      error === null || stopped ? attempt(url, method, headers, wants) : unresolved(error),
+    );
+  }
+
   async function paced(
     url: URL,
     method: string,
@@ -80,7 +110,7 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
   ): Promise<Outcome> {
     await pacing.acquire(url.origin);
     try {
-      return await attempt(url, method, headers, wants);
+      return await send(url, method, headers, wants);
     } finally {
       pacing.release(url.origin);
     }
@@ -115,8 +145,15 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
     let seen: Set<string> | null = null;
     for (;;) {
       attempts += 1;
+      const slot = descriptors.take();
+      if (slot) await slot;
       // Without pacing (the usual case) the attempt is awaited directly: one promise less.
-      const outcome = await (pacing.free ? attempt(url, method, headers, wants) : paced(url, method, headers, wants));
+      const outcome = await (pacing.free ? send(url, method, headers, wants) : paced(url, method, headers, wants));
+      if (descriptors.give(outcome.error === 'EMFILE')) {
+        // Out of file descriptors: no fault of this URL's. It goes again once one is free.
+        attempts -= 1;
+        continue;
+      }
       let error = outcome.error;
       const { status } = outcome;
 
@@ -190,6 +227,7 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
       stopped ??= code;
       stopper.abort();
       pacing.wakeAll();
+      descriptors.wakeAll();
       deadlines.expireAll(code);
     },
     async close() {
@@ -197,6 +235,23 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
       unwatchSockets?.();
       await agent.destroy();
     },
+    get limit() {
+      return descriptors.limit;
+    },
+  };
+}
+
+/** The outcome of a request whose host name could not be resolved. */
+function unresolved(error: ErrorCode): Outcome {
+  return {
+    status: 0,
+    location: undefined,
+    retryAfter: undefined,
+    bytes: 0,
+    error,
+    headers: null,
+    body: null,
+    socket: null,
   };
 }
 

@@ -8,7 +8,7 @@ import { orderedResults } from './scheduler.js';
 import { setLongTimeout } from './timer.js';
 
 export type { Entry, ErrorCode, Result, AcceptList, CheckFailure, CertInfo } from './result.js';
-export type { Options, Rate, Shard } from './options.js';
+export type { Options, Rate, Shard, Warning } from './options.js';
 export { UsageError } from './errors.js';
 export { parseDuration, parseAcceptList, parseHeader, parseRate, parseShard } from './parsers.js';
 export { VERSION } from './version.js';
@@ -93,6 +93,7 @@ async function* run(entries: Entries, options: ResolvedOptions): AsyncGenerator<
       concurrency: options.concurrency,
       window: options.window,
       signal,
+      limit: () => fetcher.limit,
     })) {
       if (failure) break;
       yield results;

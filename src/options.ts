@@ -1,5 +1,6 @@
 // The one options object shared by the library and the CLI: types, defaults, validation.
 
+import type { LookupFunction } from 'node:net';
 import { proxyVariable } from './agent.js';
 import { parseRunChecks, type Check } from './checks/parse.js';
 import { DEFAULT_ACCEPT, type AcceptList, type Result } from './result.js';
@@ -13,7 +14,7 @@ export type { Rate, Shard } from './parsers.js';
 
 export interface Options {
   /**
-   * Requests in flight at once.
+   * Requests in flight at once, at most `MAX_CONCURRENCY`.
    * @default 50
    */
   concurrency?: number;
@@ -54,7 +55,10 @@ export interface Options {
    * @default [[200, 299]]
    */
   accept?: AcceptList;
-  /** Time limit for establishing a connection (TCP and TLS), in ms. Default: `timeout`. */
+  /**
+   * Time limit for establishing a connection (TCP and TLS), and for a host name lookup from when
+   * it starts, in ms. Default: `timeout`.
+   */
   connectTimeout?: number;
   /**
    * Retries after a network error, a timeout, or a 408, 429, 500, 502, 503 or 504, for
@@ -115,9 +119,38 @@ export interface Options {
   onEntry?: (count: number) => void;
   /** Called as each result settles, in completion order (for progress display). */
   onSettled?: (result: Result) => void;
+  /** Called when the run has to adapt to its environment (once per kind): see `Warning`. */
+  onWarning?: (warning: Warning) => void;
+  /**
+   * Looks up host names, with `dns.lookup`'s signature (it is called with `{ all: true }`).
+   * Default: the system resolver, as many lookups at once as libuv's thread pool has threads,
+   * less one. A function given here is called for every name at once. Not used with a proxy.
+   */
+  lookup?: LookupFunction;
 }
 
-type Optional = 'signal' | 'onEntry' | 'onSettled' | 'perHost' | 'rate' | 'deadline' | 'proxy' | 'ca' | 'shard';
+/** Something the run adapted to, which is no entry's failure. */
+export interface Warning {
+  /** `EMFILE`: the process ran out of file descriptors, and fewer requests are now in flight. */
+  code: 'EMFILE';
+  /** Requests in flight at once from now on. */
+  concurrency: number;
+  /** One line for a person, e.g. `too many open files: concurrency lowered to 240`. */
+  message: string;
+}
+
+type Optional =
+  | 'signal'
+  | 'onEntry'
+  | 'onSettled'
+  | 'onWarning'
+  | 'lookup'
+  | 'perHost'
+  | 'rate'
+  | 'deadline'
+  | 'proxy'
+  | 'ca'
+  | 'shard';
 export type ResolvedOptions = Required<Omit<Options, Optional>> &
   Pick<Options, Optional> & {
     /** `checks`, parsed. */
@@ -140,6 +173,13 @@ export const DEFAULTS = {
   retryAll: false,
   maxBody: 1_048_576,
 } as const;
+
+/**
+ * The most requests in flight a run may ask for. Each needs a connection, and a Linux process
+ * can hold at most 1,048,576 descriptors (the default `fs.nr_open`); a run only pays for the
+ * requests actually in flight, so the bound is there to catch typos, not to save memory.
+ */
+export const MAX_CONCURRENCY = 1_000_000;
 
 /** The largest --max-body: a body is matched as one string, and strings have a length limit. */
 const MAX_BODY_LIMIT = 256 * 2 ** 20;
@@ -191,8 +231,8 @@ export function isResolved(options: Options | ResolvedOptions): options is Resol
 /** Fills in defaults and checks every field once, throwing `UsageError` with a precise message. */
 export function resolveOptions(options: Options = {}): ResolvedOptions {
   const concurrency = options.concurrency ?? DEFAULTS.concurrency;
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new UsageError(`concurrency must be a whole number from 1 up, got ${String(concurrency)}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    throw new UsageError(`concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, got ${String(concurrency)}`);
   }
   const timeout = options.timeout ?? DEFAULTS.timeout;
   if (!Number.isFinite(timeout) || timeout <= 0) {
@@ -238,6 +278,9 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
   ) {
     // p-queue waits out a window with one Node timer.
     throw new UsageError(`rate must be a whole number of requests from 1 up per a window of up to ${MAX_TIMER_MS} ms`);
+  }
+  if (options.lookup !== undefined && typeof options.lookup !== 'function') {
+    throw new UsageError(`lookup must be a function with dns.lookup's signature`);
   }
   const { proxy, shard } = options;
   if (proxy !== undefined && !parseProxyUrl(proxy)) {
@@ -307,6 +350,8 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     signal: options.signal,
     onEntry: options.onEntry,
     onSettled: options.onSettled,
+    onWarning: options.onWarning,
+    lookup: options.lookup,
   };
   resolvedOnes.add(resolved);
   return resolved;

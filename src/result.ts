@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'ECERT_UNTRUSTED'
   | 'ECERT_HOSTNAME'
   | 'EABORTED'
+  | 'EMFILE'
   | 'EFETCH';
 
 /** One input entry: a URL as written and where it came from. */

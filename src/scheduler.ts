@@ -1,15 +1,21 @@
-// Bounded admission and in-order delivery. A fixed pool of workers takes items from the input
-// only while the window has room, runs one task each, and files each result in a ring buffer;
-// results leave the ring strictly in input order, in runs of those already done.
+// Bounded admission and in-order delivery. An item is taken from the input only when a task
+// may start and the window has room; each result is filed in a ring buffer, and results leave
+// the ring strictly in input order, in runs of those already done. Nothing is set up per unit
+// of concurrency or window: a run costs what it holds, whatever `-c` says.
 
 export interface ScheduleOptions {
-  /** Tasks running at once: the number of workers. */
+  /** Tasks running at once, at most. */
   concurrency: number;
   /** Items admitted past the oldest one not yet delivered; at least `concurrency`. */
   window: number;
   /** Stops admission: items already admitted are still delivered, the rest are never read. */
   signal?: AbortSignal | undefined;
+  /** Read before tasks start: a lower bound that may fall during the run (file descriptors ran short). */
+  limit?: (() => number) | undefined;
 }
+
+/** The ring starts this small and doubles, up to the window, only as results are held. */
+const INITIAL_RING = 1024;
 
 /**
  * Runs `task` on each item with bounded concurrency and yields the results in input order, in
@@ -22,19 +28,20 @@ export interface ScheduleOptions {
 export async function* orderedResults<T, R>(
   batches: AsyncIterable<readonly T[]> | Iterable<readonly T[]>,
   task: (item: T) => Promise<R>,
-  { concurrency, window, signal }: ScheduleOptions,
+  { concurrency, window, signal, limit }: ScheduleOptions,
 ): AsyncGenerator<R[]> {
-  const ring = new Array<R | undefined>(window);
-  const ready = new Uint8Array(window);
+  let size = Math.min(window, INITIAL_RING);
+  let ring = new Array<R | undefined>(size);
+  let ready = new Uint8Array(size);
   let delivered = 0;
   let admitted = 0;
+  let running = 0;
   let inputDone = false;
   let inputError: unknown = null;
   let reading = false;
   let batch: readonly T[] = [];
   let taken = 0;
   const consumer = new Waiters();
-  const room = new Waiters();
   const iterator = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : batches[Symbol.iterator]();
 
   // Admission ends when the input ends or fails, the signal fires, or the consumer stops.
@@ -42,7 +49,6 @@ export async function* orderedResults<T, R>(
   const closeAdmission = (): void => {
     if (inputDone) return;
     inputDone = true;
-    room.wakeAll();
     consumer.wakeAll();
   };
 
@@ -61,59 +67,80 @@ export async function* orderedResults<T, R>(
     setImmediate(wakeConsumer);
   };
 
-  // Workers take items from the current batch; when it is used up, one of them reads the next
-  // while the others wait.
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      while (!inputDone && (admitted - delivered >= window || (taken === batch.length && reading))) await room.wait();
-      if (inputDone) return;
+  // Doubles the ring, moving the results held (from `delivered` up) to their new slots.
+  const grow = (): void => {
+    const next = Math.min(window, size * 2);
+    const nextRing = new Array<R | undefined>(next);
+    const nextReady = new Uint8Array(next);
+    for (let i = delivered; i < admitted; i++) {
+      nextRing[i % next] = ring[i % size];
+      nextReady[i % next] = ready[i % size] as number;
+    }
+    ring = nextRing;
+    ready = nextReady;
+    size = next;
+  };
+
+  // Starts tasks while one may run and the window has room, reading the next batch when the
+  // current one is used up. Called at the start, after each read, result and delivery.
+  const start = (): void => {
+    const most = limit === undefined ? concurrency : Math.min(concurrency, Math.max(1, limit()));
+    while (!inputDone && running < most && admitted - delivered < window) {
       if (taken === batch.length) {
-        reading = true;
-        let next: IteratorResult<readonly T[]>;
-        try {
-          next = await iterator.next();
-        } catch (error) {
-          if (!inputDone) inputError = error;
-          next = { done: true, value: undefined };
-        } finally {
-          reading = false;
-        }
-        if (next.done || inputDone) {
-          closeAdmission();
-          return;
-        }
-        batch = next.value;
-        taken = 0;
-        room.wakeAll();
-        continue;
+        if (!reading) void read();
+        return;
       }
       const item = batch[taken++] as T;
+      if (admitted - delivered === size) grow();
       const index = admitted++;
-      const result = await task(item);
-      const slot = index % window;
-      ring[slot] = result;
-      ready[slot] = 1;
-      if (index === delivered) wakeConsumerSoon();
+      running += 1;
+      void task(item).then((result) => finish(index, result));
     }
+  };
+
+  const finish = (index: number, result: R): void => {
+    running -= 1;
+    const slot = index % size;
+    ring[slot] = result;
+    ready[slot] = 1;
+    if (index === delivered) wakeConsumerSoon();
+    start();
+  };
+
+  const read = async (): Promise<void> => {
+    reading = true;
+    let next: IteratorResult<readonly T[]>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      if (!inputDone) inputError = error;
+      next = { done: true, value: undefined };
+    } finally {
+      reading = false;
+    }
+    if (next.done || inputDone) return closeAdmission();
+    batch = next.value;
+    taken = 0;
+    start();
   };
 
   if (signal?.aborted) closeAdmission();
   signal?.addEventListener('abort', closeAdmission, { once: true });
-  for (let i = 0; i < concurrency; i++) void worker();
+  start();
 
   try {
     for (;;) {
-      if (ready[delivered % window] === 1) {
+      if (ready[delivered % size] === 1) {
         const out: R[] = [];
-        let slot = delivered % window;
+        let slot = delivered % size;
         while (ready[slot] === 1) {
           out.push(ring[slot] as R);
           ring[slot] = undefined;
           ready[slot] = 0;
           delivered += 1;
-          slot = delivered % window;
+          slot = delivered % size;
         }
-        room.wakeAll();
+        start();
         yield out;
         continue;
       }
@@ -135,7 +162,7 @@ export async function* orderedResults<T, R>(
   }
 }
 
-/** Promises that resolve on a later `wakeOne()` / `wakeAll()`. */
+/** Promises that resolve on a later `wakeAll()`. */
 class Waiters {
   private waiting: Array<() => void> = [];
 

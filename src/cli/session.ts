@@ -29,6 +29,12 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
   await checkSources(sources);
   // Drawn once the options are known to be good; the callbacks reach it when it exists.
   let progress: Progress | null = null;
+  /** A one-line warning on stderr, kept clear of the bar. */
+  const warn = (message: string): void => {
+    progress?.clear();
+    io.stderr.write(`parfetch: warning: ${message}\n`);
+    progress?.redraw();
+  };
   const showProgress = flags.progress ?? (Boolean(io.stderr.isTTY) && !io.env['CI']);
   // Every option is checked, once, before the output file is truncated or anything is read.
   const options = resolveOptions({
@@ -36,6 +42,7 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
     signal: stopping.controller.signal,
     onEntry: showProgress ? (n) => progress?.entry(n) : undefined,
     onSettled: showProgress ? (r) => progress?.settled(r) : undefined,
+    onWarning: (warning) => warn(warning.message),
   });
   if (flags.output !== undefined) refuseInputAsOutput(flags.output, sources, io.stdin);
   const resuming = flags.resume ? await import('./resume.js') : null;
@@ -86,11 +93,6 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
     outStream,
     bar !== null && outStream.isTTY ? { before: () => bar.clear(), after: () => bar.redraw() } : {},
   );
-  const warn = (message: string): void => {
-    progress?.clear();
-    io.stderr.write(`parfetch: warning: ${message}\n`);
-    progress?.redraw();
-  };
   const reporter = await createReporter(flags.format, {
     paint: outPaint,
     acceptText: flags.accept.text,

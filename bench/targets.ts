@@ -1,5 +1,5 @@
-// The common forms of a target, read from a scenario's tool rows: parfetch's peak RSS under a bound, and its
-// URLs/s set against S1's.
+// The common forms of a target, read from a scenario's tool rows: parfetch's peak RSS under a bound, its URLs/s
+// against a peer's in the same scenario, and its URLs/s set against S1's.
 
 import { fmt, type ToolRow } from './report.js';
 import { NOT_MEASURED, type Figures, type Measured, type Target } from './scenario.js';
@@ -26,6 +26,22 @@ export function peakRssTarget(parfetch: RowOf, boundMiB: number): Target {
   return {
     target: `parfetch peak RSS ≤ ${boundMiB} MiB`,
     measure: (figures) => rssAtMost(parfetch(figures), boundMiB),
+  };
+}
+
+/** parfetch's URLs/s at least a peer's, in the same scenario. */
+export function rateAtLeastTarget(parfetch: RowOf, peer: RowOf, peerName: string): Target {
+  return {
+    target: `parfetch URLs/s ≥ ${peerName}'s`,
+    measure(figures) {
+      const rate = verifiedRate(parfetch(figures));
+      const peerRate = verifiedRate(peer(figures));
+      if (rate === null || peerRate === null) return NOT_MEASURED;
+      return {
+        measured: `${fmt.int(rate)} vs ${fmt.int(peerRate)} URLs/s (${fmt.ratio(rate / peerRate)})`,
+        met: rate >= peerRate,
+      };
+    },
   };
 }
 

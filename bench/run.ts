@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { installMissing } from './install.js';
 import {
   disableGnuTime,
   findExecutable,
@@ -15,6 +16,7 @@ import {
   killAllChildren,
   measurementMethod,
 } from './measure.js';
+import { removeStaleNamespaces } from './netns.js';
 import {
   ROOT,
   aria2Tool,
@@ -28,8 +30,6 @@ import {
 } from './peers.js';
 import { fmt, renderMarkdown, type ScenarioResult, type TargetCheck } from './report.js';
 import { Figures, type Context, type Peers, type Scenario, type Setup } from './scenario.js';
-import { installMissing } from './install.js';
-import { removeStaleNamespaces } from './netns.js';
 import { dnsNames } from './scenarios/dns-names.js';
 import { labH2, labH2Far } from './scenarios/lab-h2.js';
 import { labLookups } from './scenarios/lab-lookups.js';

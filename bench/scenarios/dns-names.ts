@@ -22,7 +22,7 @@ export const dnsNames: Scenario<KeyRows | null> = {
     const { near, names: resolver } = web;
     if (near instanceof Missing) return { figures: null, result: skippedResult(ID, TITLE, near.why) };
     if (resolver instanceof Missing) return { figures: null, result: skippedResult(ID, TITLE, resolver.why) };
-    const count = ctx.quick ? 1_000 : 2_000;
+    const count = ctx.quick ? 500 : 2_000;
     const names = count / 2;
     const reps = Math.min(ctx.reps, 3);
     const counts = new Map<string, DnsCounts[]>();

@@ -1,6 +1,7 @@
 // L3, lab: host name lookups on T4's list (1,000 names, each lookup answered 20 ms late). Node's dns.lookup runs
-// getaddrinfo on libuv's thread pool, 4 threads unless UV_THREADPOOL_SIZE says otherwise, so at most 4 lookups wait
-// at once; c-ares (`dns.Resolver`) sends its queries from the main thread. parfetch as it is and with a pool of 64,
+// getaddrinfo on libuv's thread pool, 4 threads unless UV_THREADPOOL_SIZE says otherwise, and libuv lets "slow I/O"
+// work (lookups) take at most (threads + 1) / 2 of them: 2 lookups at once by default, 32 with 64 threads. c-ares
+// (`dns.Resolver`) sends its queries from the main thread, A records only. parfetch as it is and with a pool of 64,
 // and the bare loop with each lookup.
 
 import { LabRecorder } from '../lab.js';

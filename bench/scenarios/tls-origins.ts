@@ -19,7 +19,7 @@ function tlsOriginsScenario(far: boolean): Scenario<KeyRows | null> {
     async run(ctx, { peers, web }) {
       const origins = far ? web.far : web.near;
       if (origins instanceof Missing) return { figures: null, result: skippedResult(id, title, origins.why) };
-      const count = 5_000;
+      const count = ctx.quick ? 2_500 : 5_000;
       const reps = far ? Math.min(ctx.reps, 3) : ctx.reps;
       const entries = present([
         entry(peers.parfetch, count),

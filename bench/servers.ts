@@ -1,5 +1,6 @@
 // Loopback test servers: nginx (temp config, one worker) or a node:http fallback, the 50 ms delay server,
-// and S6's "never answers" server (the node:http child with a one-hour delay).
+// and S6's "never answers" server (the node:http child with a one-hour delay); and the nginx launcher that the
+// HTTPS origins (origins.ts) use too.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findExecutable, firstLine, killGroup, track } from './measure.js';
 
-/** The only address the bench ever talks to. */
+/** The address of every server on this side (the far side is netns.ts; names under bench.test resolve here too). */
 export const HOST = '127.0.0.1';
 export const NGINX = '/usr/sbin/nginx';
 const NODE_SERVER = new URL('./node-server.js', import.meta.url).pathname;

@@ -5,7 +5,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runTimed } from './measure.js';
-import { CURL_ID, ROOT, UNDICI_LOOP_ID, writeLines, type Invocation, type Job, type Tool } from './peers.js';
+import { CURL_ID, ROOT, UNDICI_LOOP_ID, WGET2_ID, writeLines, type Invocation, type Job, type Tool } from './peers.js';
 import { consoleTable, fmt, summarize, toolTable, type RunRecord, type ToolRow } from './report.js';
 import type { Context } from './scenario.js';
 
@@ -16,6 +16,16 @@ export interface Entry {
   viaStdin?: boolean;
   /** URLs of this entry only, when they differ from the scenario's. */
   urlAt?: (index: number) => string;
+}
+
+/** How every entry of a scenario runs. */
+export interface MatrixOptions {
+  /** False when the caller prints its own table (S6). */
+  printTable?: boolean;
+  /** Each tool's insecure flag, for the bench's self-signed certificate. */
+  insecure?: boolean;
+  /** Changes every invocation, e.g. to run it under the bench's resolver (T4). */
+  wrap?: (invocation: Invocation) => Invocation;
 }
 
 export interface MatrixResult {
@@ -33,8 +43,7 @@ export async function runMatrix(
   entries: readonly Entry[],
   concurrency: number,
   urlAt: (index: number) => string,
-  /** False when the caller prints its own table (S6). */
-  printTable = true,
+  { printTable = true, insecure = false, wrap = (invocation) => invocation }: MatrixOptions = {},
 ): Promise<MatrixResult> {
   const base = join(ctx.tmp, scenario);
   mkdirSync(base, { recursive: true });
@@ -62,8 +71,9 @@ export async function runMatrix(
       urlFile,
       dir,
       viaStdin: entry.viaStdin === true,
+      insecure,
     };
-    prepared.push({ entry, job, invocation: await entry.tool.prepare(job) });
+    prepared.push({ entry, job, invocation: wrap(await entry.tool.prepare(job)) });
   }
 
   const records: RunRecord[] = [];
@@ -144,6 +154,7 @@ export interface KeyRows {
   parfetch: ToolRow | undefined;
   reference: ToolRow | undefined;
   curl: ToolRow | undefined;
+  wget2: ToolRow | undefined;
 }
 
 export function keyRows(rows: readonly ToolRow[]): KeyRows {
@@ -151,6 +162,7 @@ export function keyRows(rows: readonly ToolRow[]): KeyRows {
     parfetch: rows.find((r) => r.toolId === 'parfetch'),
     reference: rows.find((r) => r.toolId === UNDICI_LOOP_ID),
     curl: rows.find((r) => r.toolId === CURL_ID),
+    wget2: rows.find((r) => r.toolId === WGET2_ID),
   };
 }
 

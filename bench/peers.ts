@@ -22,6 +22,8 @@ export interface Job {
   dir: string;
   /** Feed the URLs through stdin (parfetch only). */
   viaStdin?: boolean;
+  /** Accept the bench's self-signed certificate (each tool's insecure flag; parfetch, the loops, curl, wget2). */
+  insecure?: boolean;
 }
 
 export interface Invocation {
@@ -50,6 +52,7 @@ export interface Tool {
 
 export const CURL_ID = 'curl-parallel';
 export const UNDICI_LOOP_ID = 'undici-loop';
+export const WGET2_ID = 'wget2';
 
 /** Streams `lines(i)` for i in [0, count) into a file, one per line. */
 export async function writeLines(path: string, count: number, line: (index: number) => string): Promise<void> {
@@ -88,7 +91,7 @@ function exitNote(exitCode: number | null): string {
 }
 
 /** Verifies output made of one status code per line (curl -w, the Python script), in any order. */
-async function verifyCodes(job: Job, stdoutFile: string, exitCode: number | null): Promise<Verification> {
+export async function verifyCodes(job: Job, stdoutFile: string, exitCode: number | null): Promise<Verification> {
   let lines = 0;
   let ok = 0;
   let firstBad = '';
@@ -112,7 +115,7 @@ export function parfetchTool(): Tool {
     name: 'parfetch',
     version: `parfetch ${version}`,
     async prepare(job) {
-      const common = ['-c', String(job.concurrency), '-q', '--no-progress'];
+      const common = ['-c', String(job.concurrency), '-q', '--no-progress', ...(job.insecure ? ['-k'] : [])];
       return job.viaStdin
         ? { cmd: process.execPath, args: [PARFETCH_BIN, ...common, '-'], stdinFile: job.urlFile }
         : { cmd: process.execPath, args: [PARFETCH_BIN, ...common, job.urlFile] };
@@ -147,9 +150,72 @@ export function undiciLoopTool(): Tool {
     name: 'undici dispatch loop (reference)',
     version: `undici ${version} (reference loop)`,
     async prepare(job) {
-      return { cmd: process.execPath, args: [script, job.urlFile, String(job.concurrency)] };
+      const args = [script, job.urlFile, String(job.concurrency), ...(job.insecure ? ['--insecure'] : [])];
+      return { cmd: process.execPath, args };
     },
     verify: verifyCodes,
+  };
+}
+
+// ---- Reference variants, lab rows only (bench/undici-lab.ts): the bare loop with one dispatcher setting changed.
+
+/** What undici-lab.js prints on stderr after its statuses. */
+export interface LabStats {
+  connections: number;
+  resumed: number;
+  alpn: Record<string, number>;
+  lookups: number;
+  lookupMs: number;
+}
+
+export function undiciLabTool(id: string, name: string, flags: readonly string[]): Tool {
+  const script = join(ROOT, 'dist', 'bench', 'undici-lab.js');
+  return {
+    id,
+    name,
+    version: 'undici-lab',
+    async prepare(job) {
+      const args = [script, job.urlFile, String(job.concurrency), ...(job.insecure ? ['--insecure'] : []), ...flags];
+      return { cmd: process.execPath, args };
+    },
+    verify: verifyCodes,
+  };
+}
+
+/** The stats line of undici-lab.js in the job's last run (runMatrix keeps each run's stderr in the job's folder). */
+export function readLabStats(job: Job): LabStats | null {
+  try {
+    const last = readFileSync(join(job.dir, 'stderr.txt'), 'utf8').trim().split('\n').pop() ?? '';
+    return JSON.parse(last) as LabStats;
+  } catch {
+    return null;
+  }
+}
+
+/** A tool run with extra arguments before its own. */
+export function withArgs(tool: Tool, extra: readonly string[], id: string, name: string): Tool {
+  return {
+    ...tool,
+    id,
+    name,
+    async prepare(job) {
+      const invocation = await tool.prepare(job);
+      return { ...invocation, args: [...extra, ...invocation.args] };
+    },
+  };
+}
+
+/** A tool run with extra environment variables, through env(1), which execs it (the measured process is the tool). */
+export function withEnv(tool: Tool, vars: Record<string, string>, id: string, name: string): Tool {
+  const assignments = Object.entries(vars).map(([key, value]) => `${key}=${value}`);
+  return {
+    ...tool,
+    id,
+    name,
+    async prepare(job) {
+      const invocation = await tool.prepare(job);
+      return { ...invocation, cmd: 'env', args: [...assignments, invocation.cmd, ...invocation.args] };
+    },
   };
 }
 
@@ -173,6 +239,7 @@ export function curlParallelTool(): Tool | null {
           '--parallel-max',
           max,
           '--parallel-immediate',
+          ...(job.insecure ? ['-k'] : []),
           '-s',
           '-w',
           '%{http_code}\\n',
@@ -269,7 +336,7 @@ export function wget2Tool(): Tool | null {
   const wget2 = findExecutable('wget2');
   if (wget2 === null) return null;
   return {
-    id: 'wget2',
+    id: WGET2_ID,
     name: 'wget2',
     version: firstLine(wget2, ['--version'])?.split(' - ')[0] ?? 'wget2',
     async prepare(job) {
@@ -280,6 +347,7 @@ export function wget2Tool(): Tool | null {
         args: [
           `--max-threads=${job.concurrency}`,
           '--no-robots',
+          ...(job.insecure ? ['--no-check-certificate'] : []),
           '-q',
           '-O',
           '/dev/null',

@@ -171,7 +171,8 @@ export function renderMarkdown(report: Report): string {
     '',
   ];
   for (const scenario of report.scenarios) {
-    parts.push(`## ${scenario.id}: ${scenario.title}`, '', scenario.description, '', markdownTable(scenario.table), '');
+    parts.push(`## ${scenario.id}: ${scenario.title}`, '', scenario.description, '');
+    if (scenario.table.headers.length > 0) parts.push(markdownTable(scenario.table), '');
     for (const note of scenario.notes) parts.push(`- ${note}`);
     if (scenario.notes.length > 0) parts.push('');
   }

@@ -1,8 +1,11 @@
 // What a scenario file in bench/scenarios/ exports (its run and its targets, as data), and what run.ts hands
 // every scenario: the run's context, the servers it started and the tools it found.
 
+import type { FarNet } from './netns.js';
+import type { Origins } from './origins.js';
 import type { Tool } from './peers.js';
 import type { ScenarioResult, TargetCheck } from './report.js';
+import type { NameResolver } from './resolver.js';
 
 export interface Context {
   quick: boolean;
@@ -36,7 +39,25 @@ export interface Setup {
   delayMs: number;
   /** The server that takes a request and never answers. */
   hangPort: number;
+  /** What the HTTPS scenarios (T1–T4) run against, each started only when a chosen scenario needs it. */
+  web: RealWeb;
 }
+
+/** Something this machine could not provide, and why: the scenarios that need it are skipped with that note. */
+export class Missing {
+  constructor(readonly why: string) {}
+}
+
+export interface RealWeb {
+  /** HTTPS origins on 127.0.0.1. */
+  near: Origins | Missing;
+  /** The same origins in a network namespace one delayed link away. */
+  far: (Origins & { net: FarNet }) | Missing;
+  /** Host names under bench.test, through the bench's slow resolver (to the `near` origins). */
+  names: NameResolver | Missing;
+}
+
+export type Need = keyof RealWeb;
 
 /** What was measured against a target, and whether it is met (null: not measured). */
 export type Measured = Pick<TargetCheck, 'measured' | 'met'>;
@@ -59,6 +80,25 @@ export interface Scenario<F> {
   heading: (setup: Setup) => string;
   run: (ctx: Context, setup: Setup) => Promise<{ result: ScenarioResult; figures: F }>;
   targets: readonly Target[];
+  /** What it needs of `setup.web`; run.ts starts only what the chosen scenarios need. */
+  needs?: readonly Need[];
+}
+
+/** How the far origins are reached, for a scenario's description. */
+export function farNote(far: Origins & { net: FarNet }): string {
+  return `The origin is ${far.host} in a network namespace the bench created, ${far.net.rttMs} ms away (round trip; TCP connect measured at ${far.net.connectMs === null ? '?' : `${far.net.connectMs.toFixed(1)} ms`}): ${far.net.how}.`;
+}
+
+/** The result of a scenario that could not run here. */
+export function skippedResult(id: string, title: string, why: string): ScenarioResult {
+  return {
+    id,
+    title: `${title} (skipped)`,
+    description: `Skipped: ${why}.`,
+    table: { headers: [], rows: [] },
+    notes: [],
+    parfetchOk: true,
+  };
 }
 
 /** What each completed scenario measured; nothing for one that stopped with an error. */

@@ -1,5 +1,6 @@
 // Loopback test servers: nginx (temp config, one worker) or a node:http fallback, the 50 ms delay server,
-// and S6's "never answers" server (the node:http child with a one-hour delay).
+// and S6's "never answers" server (the node:http child with a one-hour delay); and the nginx launcher that the
+// HTTPS origins (origins.ts) use too.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findExecutable, firstLine, killGroup, track } from './measure.js';
 
-/** The only address the bench ever talks to. */
+/** The address of every server on this side (the far side is netns.ts; names under bench.test resolve here too). */
 export const HOST = '127.0.0.1';
 export const NGINX = '/usr/sbin/nginx';
 const NODE_SERVER = new URL('./node-server.js', import.meta.url).pathname;
@@ -81,7 +82,18 @@ export function startHangServer(port: number, dir: string): Promise<Server> {
 
 export function nginxConfig(ports: readonly number[], dir: string): string {
   const listens = ports.map((port) => `    listen ${HOST}:${port};`).join('\n');
-  return `# Written by parfetch's bench: loopback only, one worker, no access log.
+  return nginxFrame(
+    dir,
+    `  server {
+${listens}
+    location / { return 200 "ok"; }
+  }`,
+  );
+}
+
+/** An nginx configuration around the given `http` block contents: one worker, no access log, files in `dir`. */
+export function nginxFrame(dir: string, http: string): string {
+  return `# Written by parfetch's bench: bench addresses only, one worker, no access log.
 worker_processes 1;
 daemon off;
 pid ${dir}/nginx.pid;
@@ -95,10 +107,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  server {
-${listens}
-    location / { return 200 "ok"; }
-  }
+${http}
 }
 `;
 }
@@ -106,19 +115,34 @@ ${listens}
 async function startNginx(ports: readonly number[], parent: string): Promise<Server> {
   const dir = join(parent, 'nginx');
   mkdirSync(dir, { recursive: true });
+  return launchNginx({ dir, config: nginxConfig(ports, dir), host: HOST, ports });
+}
+
+/** An nginx to start: its folder, its configuration, where it listens, and a command it runs under (e.g. `ip netns exec`). */
+export interface NginxSpec {
+  dir: string;
+  config: string;
+  host: string;
+  ports: readonly number[];
+  prefix?: readonly string[];
+}
+
+/** Starts nginx (not daemonized, its own process group) and waits until every port accepts a connection. */
+export async function launchNginx({ dir, config, host, ports, prefix = [] }: NginxSpec): Promise<Server> {
   const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, nginxConfig(ports, dir));
+  writeFileSync(conf, config);
   const errFile = join(dir, 'stderr.log');
   const err = openSync(errFile, 'w');
+  const [cmd, ...args] = [...prefix, NGINX, '-c', conf, '-p', `${dir}/`];
   let child: ChildProcess;
   try {
-    child = spawn(NGINX, ['-c', conf, '-p', `${dir}/`], { stdio: ['ignore', 'ignore', err], detached: true });
+    child = spawn(cmd as string, args, { stdio: ['ignore', 'ignore', err], detached: true });
   } finally {
     closeSync(err);
   }
   track(child);
   const exited = exitPromise(child);
-  const ok = await Promise.race([waitForPorts(ports, START_TIMEOUT_MS), exited.then(() => false)]);
+  const ok = await Promise.race([waitForPorts(host, ports, START_TIMEOUT_MS), exited.then(() => false)]);
   if (!ok) {
     await stopChild(child, exited);
     const why = `${readOr(errFile)}\n${readOr(join(dir, 'error.log'))}`.trim();
@@ -181,21 +205,22 @@ async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<vo
 }
 
 /** Resolves true once every port accepts a TCP connection (bounded by `timeoutMs`). */
-async function waitForPorts(ports: readonly number[], timeoutMs: number): Promise<boolean> {
+async function waitForPorts(host: string, ports: readonly number[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  for (const port of ports) {
+  const waitFor = async (port: number): Promise<boolean> => {
     for (;;) {
-      if (await connects(port)) break;
+      if (await connects(host, port)) return true;
       if (Date.now() > deadline) return false;
       await sleep(25);
     }
-  }
-  return true;
+  };
+  // All at once: across a link with a round-trip delay, one after another would take a round trip each.
+  return (await Promise.all(ports.map(waitFor))).every(Boolean);
 }
 
-function connects(port: number): Promise<boolean> {
+function connects(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createConnection({ host: HOST, port });
+    const socket = createConnection({ host, port });
     socket.setTimeout(1000);
     socket.once('connect', () => {
       socket.destroy();

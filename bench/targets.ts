@@ -1,5 +1,5 @@
-// The common forms of a target, read from a scenario's tool rows: parfetch's peak RSS under a bound, and its
-// URLs/s set against S1's.
+// The common forms of a target, read from a scenario's tool rows: parfetch's peak RSS under a bound, its URLs/s
+// against a peer's in the same scenario, and its URLs/s set against S1's.
 
 import { fmt, type ToolRow } from './report.js';
 import { NOT_MEASURED, type Figures, type Measured, type Target } from './scenario.js';
@@ -26,6 +26,26 @@ export function peakRssTarget(parfetch: RowOf, boundMiB: number): Target {
   return {
     target: `parfetch peak RSS ≤ ${boundMiB} MiB`,
     measure: (figures) => rssAtMost(parfetch(figures), boundMiB),
+  };
+}
+
+/** parfetch's URLs/s at least a peer's, in the same scenario. */
+export function rateAtLeastTarget(parfetch: RowOf, peer: RowOf, peerName: string): Target {
+  return {
+    target: `parfetch URLs/s ≥ ${peerName}'s`,
+    measure(figures) {
+      const rate = verifiedRate(parfetch(figures));
+      // The peer's rate over its verified runs; a run it failed is said, not hidden.
+      const peerRow = peer(figures);
+      const peerRate = peerRow !== undefined && peerRow.okRuns > 0 ? peerRow.urlsPerSec : null;
+      if (rate === null || peerRate === null || peerRow === undefined) return NOT_MEASURED;
+      const partial =
+        peerRow.okRuns < peerRow.runs ? `; ${peerName} verified in ${peerRow.okRuns} of ${peerRow.runs} runs` : '';
+      return {
+        measured: `${fmt.int(rate)} vs ${fmt.int(peerRate)} URLs/s (${fmt.ratio(rate / peerRate)})${partial}`,
+        met: rate >= peerRate,
+      };
+    },
   };
 }
 

@@ -2,7 +2,7 @@
 // same way with the same settings and V8 flag, driven by a bare loop: `concurrency` workers, each
 // dispatching its next URL from the previous one's onComplete, no per-URL promise, record,
 // ordering or formatting; statuses kept in an array and printed at the end, one per line.
-// Usage: node undici-loop.js <url-file> <concurrency>
+// Usage: node undici-loop.js <url-file> <concurrency> [--insecure]
 
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
@@ -12,7 +12,7 @@ setFlagsFromString('--liftoff-only');
 const { createDispatcher } = await import('../src/agent.js');
 const { DEFAULTS } = await import('../src/options.js');
 
-const [file, workersText] = process.argv.slice(2);
+const [file, workersText, insecure] = process.argv.slice(2);
 const urls = readFileSync(file ?? '', 'utf8')
   .split('\n')
   .filter((line) => line !== '');
@@ -22,7 +22,7 @@ const statuses = new Array<string>(urls.length);
 const agent = createDispatcher({
   connections: workers,
   connectTimeout: DEFAULTS.timeout,
-  tls: { rejectUnauthorized: true },
+  tls: { rejectUnauthorized: insecure !== '--insecure' },
   env: {},
 });
 let next = 0;

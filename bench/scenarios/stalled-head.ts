@@ -35,7 +35,9 @@ export const stalledHead: Scenario<StalledHeadFigures> = {
     const urlAt = (i: number): string => (i === 0 ? loopbackUrl(hangPort, '/hang') : loopbackUrl(okPort, `/h/${i}`));
     const flags = ['-c', String(concurrency), '-q', '--no-progress', '--retries', '0', '-t', `${timeoutMs / 1000}s`];
     const tool = stalledHeadTool(peers.parfetch, flags);
-    const { rows, records } = await runMatrix({ ...ctx, reps }, 'S6', [{ tool, count }], concurrency, urlAt, false);
+    const { rows, records } = await runMatrix({ ...ctx, reps }, 'S6', [{ tool, count }], concurrency, urlAt, {
+      printTable: false,
+    });
     const row = rows[0];
     const verified = records.filter((r) => r.verification.ok);
     const cpus = verified.map((r) => r.usage.cpuMs).filter((v): v is number => v !== null);

@@ -1,0 +1,67 @@
+// T1, HTTPS with HTTP/2 on offer: distinct URLs on one nginx origin that offers h2 and HTTP/1.1 by ALPN, concurrency
+// 64, every tool with its insecure flag; on loopback (T1) and across a 20 ms round trip (T1-RTT). parfetch and the
+// reference loop speak HTTP/1.1; curl and wget2 take h2. wget2's `--max-threads` bounds its connections, not its
+// requests in flight: over h2 each connection carries up to `--http2-request-window` (30) at once, so a second wget2
+// row with a window of 1 keeps it to 64 like the others. parfetch's URLs/s against wget2's, and its peak RSS.
+
+import { entry, keyRows, notesFor, parfetchOk, present, runMatrix, type KeyRows } from '../matrix.js';
+import { originUrl } from '../origins.js';
+import { withArgs } from '../peers.js';
+import { fmt, toolTable } from '../report.js';
+import { Missing, farNote, skippedResult, type Scenario } from '../scenario.js';
+import { peakRssTarget, rateAtLeastTarget } from '../targets.js';
+
+/** One h2 stream per wget2 connection: 64 requests in flight at most. */
+const WINDOW_1 = '--http2-request-window=1';
+
+function tlsH2Scenario(far: boolean): Scenario<KeyRows | null> {
+  const id = far ? 'T1-RTT' : 'T1';
+  const title = far ? 'HTTPS, HTTP/2 on offer, 20 ms round trip' : 'HTTPS, HTTP/2 on offer';
+  const scenario: Scenario<KeyRows | null> = {
+    id,
+    heading: () => title,
+    needs: [far ? 'far' : 'near'],
+    async run(ctx, { peers, web }) {
+      const origins = far ? web.far : web.near;
+      if (origins instanceof Missing) return { figures: null, result: skippedResult(id, title, origins.why) };
+      const count = ctx.quick ? 5_000 : 20_000;
+      // Across the delayed link a run takes seconds: three repetitions in the full bench too.
+      const reps = far ? Math.min(ctx.reps, 3) : ctx.reps;
+      const entries = present([
+        entry(peers.parfetch, count),
+        entry(peers.undiciLoop, count),
+        entry(peers.curl, count),
+        entry(peers.wget2, count),
+        entry(peers.wget2 && withArgs(peers.wget2, [WINDOW_1], 'wget2-window-1', `wget2 ${WINDOW_1}`), count),
+      ]);
+      const { host, ports } = origins;
+      const { rows } = await runMatrix({ ...ctx, reps }, id, entries, 64, (i) => originUrl(host, ports.h2, `/i/${i}`), {
+        insecure: true,
+      });
+      const where = far && !(web.far instanceof Missing) ? ` ${farNote(web.far)}` : '';
+      return {
+        figures: keyRows(rows),
+        result: {
+          id,
+          title,
+          description: `${fmt.int(count)} distinct URLs (/i/0…) on one nginx HTTPS origin offering HTTP/2 and HTTP/1.1 (ALPN), concurrency 64, ${reps} repetitions; insecure flags for the self-signed certificate (parfetch and curl -k, wget2 --no-check-certificate). parfetch and the reference loop speak HTTP/1.1, curl and wget2 HTTP/2. wget2 runs up to 64 connections (\`--max-threads=64\`) with up to 30 requests in flight on each by default; the \`${WINDOW_1}\` row holds it to one per connection, 64 in all.${where}`,
+          table: toolTable(rows),
+          notes: notesFor(rows),
+          parfetchOk: parfetchOk(rows),
+        },
+      };
+    },
+    targets: [
+      rateAtLeastTarget(
+        (figures) => figures.of(scenario)?.parfetch,
+        (figures) => figures.of(scenario)?.wget2,
+        'wget2',
+      ),
+      peakRssTarget((figures) => figures.of(scenario)?.parfetch, 80),
+    ],
+  };
+  return scenario;
+}
+
+export const tlsH2 = tlsH2Scenario(false);
+export const tlsH2Far = tlsH2Scenario(true);

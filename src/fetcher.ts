@@ -5,6 +5,9 @@ import { performance } from 'node:perf_hooks';
 import { rootCertificates } from 'node:tls';
 import { createDispatcher } from './agent.js';
 import { Attempt, REDIRECTS, type Outcome } from './attempt.js';
+import { BodyKeeper, keepsBodies } from './bodies/keeper.js';
+import { extraFields, fillExtraFields, withExtraFields } from './bodies/fields.js';
+import type { SinkOpener } from './bodies/sink.js';
 import { certOf, watchSockets } from './checks/cert.js';
 import { evaluate, type Wants } from './checks/evaluate.js';
 import type { Check } from './checks/parse.js';
@@ -33,8 +36,10 @@ export interface Fetcher {
   fetchOne(entry: Entry, index: number): Promise<Result>;
   /** Ends every attempt and wait with `code`; later attempts end at once the same way. */
   abortAll(code: ErrorCode): void;
-  /** Closes connections. */
+  /** Closes connections (and removes the files of bodies still being written). */
   close(): Promise<void>;
+  /** Set when bodies could not be saved: the run has stopped and must throw it. */
+  readonly failure: Error | null;
 }
 
 export function createFetcher(options: ResolvedOptions): Fetcher {
@@ -57,11 +62,20 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
   // Sockets are watched from the first https:// request on, for the certificates of responses.
   let unwatchSockets: (() => void) | null = null;
   const plan = planner(options.runChecks, options.maxBody);
+  // Bodies saved, hashed or limited, and the fields they add to every record: none by default.
+  const keeper = keepsBodies(options) ? new BodyKeeper(options, () => fetcher.abortAll('EABORTED')) : null;
+  const extras = extraFields(options);
 
-  function attempt(url: URL, method: string, headers: Record<string, string>, wants: Wants | null): Promise<Outcome> {
+  function attempt(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    wants: Wants | null,
+    opener: SinkOpener | null,
+  ): Promise<Outcome> {
     if (unwatchSockets === null && url.protocol === 'https:') unwatchSockets = watchSockets();
     return new Promise((resolve) => {
-      const handler = new Attempt(performance.now() + options.timeout, resolve, deadlines, wants);
+      const handler = new Attempt(performance.now() + options.timeout, resolve, deadlines, wants, opener);
       if (stopped) return handler.expire(stopped);
       deadlines.add(handler);
       try {
@@ -77,10 +91,11 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
     method: string,
     headers: Record<string, string>,
     wants: Wants | null,
+    opener: SinkOpener | null,
   ): Promise<Outcome> {
     await pacing.acquire(url.origin);
     try {
-      return await attempt(url, method, headers, wants);
+      return await attempt(url, method, headers, wants, opener);
     } finally {
       pacing.release(url.origin);
     }
@@ -105,6 +120,8 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
       }
       if (own.checks.length > 0) ({ checks, wants } = own);
     }
+    if (options.body) wants = { headers: wants?.headers ?? false, body: options.maxBody };
+    const opener = keeper === null ? null : keeper.opener(index, first, follow);
     let url = first;
     let method = options.method;
     const auth = basicAuth(first);
@@ -116,7 +133,9 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
     for (;;) {
       attempts += 1;
       // Without pacing (the usual case) the attempt is awaited directly: one promise less.
-      const outcome = await (pacing.free ? attempt(url, method, headers, wants) : paced(url, method, headers, wants));
+      const outcome = await (pacing.free
+        ? attempt(url, method, headers, wants, opener)
+        : paced(url, method, headers, wants, opener));
       let error = outcome.error;
       const { status } = outcome;
 
@@ -133,12 +152,14 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
           redirects += 1;
           attempts -= 1;
           url = target;
+          if (outcome.sink !== null) await keeper?.settle(outcome.sink, false);
           continue;
         }
       }
 
       if (!error && method === 'HEAD' && (status === 405 || status === 501)) {
         method = 'GET';
+        if (outcome.sink !== null) await keeper?.settle(outcome.sink, false);
         continue;
       }
 
@@ -148,6 +169,8 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
           const asked = retryAfterMs(outcome.retryAfter);
           if (asked === null || asked <= options.retryMaxWait) {
             retries += 1;
+            // A retried attempt's body is not the entry's: its file goes before the wait.
+            if (outcome.sink !== null) await keeper?.settle(outcome.sink, false);
             if (asked !== null) pacing.pause(url.origin, asked);
             const wait = asked ?? Math.random() * Math.min(MAX_BACKOFF_MS, options.retryDelay * 2 ** (retries - 1));
             await pacing.sleep(wait);
@@ -157,13 +180,14 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
       }
 
       const final = outcome.error ? null : status;
+      const kept = outcome.sink === null ? null : await keeper?.settle(outcome.sink, error === null);
       const ms = Math.round((performance.now() - started) * 10) / 10;
       const cert = final === null || outcome.socket === null ? null : certOf(outcome.socket);
       const failed: CheckFailure[] =
         checks === null || error !== null
           ? []
           : evaluate(checks, { ms, headers: outcome.headers, body: outcome.body, cert });
-      return {
+      const result: Result = {
         index,
         source: entry.source,
         line: entry.line,
@@ -180,10 +204,12 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
         failed,
         cert,
       };
+      if (extras !== null) fillExtraFields(result, extras, kept ?? null, error === null ? outcome.body : null);
+      return result;
     }
   }
 
-  return {
+  const fetcher: Fetcher = {
     fetchOne: (entry, index) =>
       stopped ? Promise.resolve(stoppedResult(entry, index, stopped)) : fetchOne(entry, index),
     abortAll(code) {
@@ -196,8 +222,18 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
       deadlines.clear();
       unwatchSockets?.();
       await agent.destroy();
+      await keeper?.close();
+    },
+    get failure() {
+      return keeper?.failure ?? null;
     },
   };
+  if (extras !== null) {
+    // Records that end before a response (an invalid URL, a stopped run) get the fields too.
+    const withoutExtras = fetcher.fetchOne;
+    fetcher.fetchOne = (entry, index) => withoutExtras(entry, index).then(withExtraFields(extras));
+  }
+  return fetcher;
 }
 
 /** After a stop, entries still coming in get their record at once: invalid ones say so. */

@@ -122,7 +122,7 @@ export interface Options {
   maxSize?: number;
   /**
    * Give each record its final body, decoded, up to `maxBody`: `body` (text, or base64 when not
-   * UTF-8), `bodyEncoding`, `bodyTruncated`. The default `window` then holds at most 64 MiB of
+   * UTF-8), `bodyEncoding`, `bodyTruncated`. The default `window` then holds at most 32 MiB of
    * bodies (and at least `concurrency` entries).
    * @default false
    */
@@ -178,7 +178,7 @@ const MAX_BODY_LIMIT = 256 * 2 ** 20;
 const MAX_WINDOW = 2 ** 24;
 
 /** Most body bytes the default window holds when records carry bodies. */
-const BODY_WINDOW_BYTES = 64 * 2 ** 20;
+const BODY_WINDOW_BYTES = 32 * 2 ** 20;
 
 /** Headers the HTTP client sets itself and refuses from the caller. */
 const CLIENT_HEADERS = new Set(['transfer-encoding', 'keep-alive', 'upgrade', 'expect']);
@@ -329,7 +329,7 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     maxRedirects,
     insecure: options.insecure ?? DEFAULTS.insecure,
     accept: options.accept ?? DEFAULTS.accept,
-    // Records wait in the window with their bodies: by default it holds at most 64 MiB of them.
+    // Records wait in the window with their bodies: by default it holds at most 32 MiB of them.
     window:
       body && options.window === undefined
         ? Math.max(concurrency, Math.min(window, Math.floor(BODY_WINDOW_BYTES / maxBody)))

@@ -65,6 +65,12 @@ before(async () => {
       case 'missing':
         res.writeHead(404).end('not here');
         return;
+      case 'stuck': // a first kilobyte, then nothing more until the client leaves
+        res.writeHead(200).write(Buffer.alloc(1024, 100));
+        return;
+      case 'late': // `/late/<ms>`: 200 after that long
+        setTimeout(() => res.writeHead(200).end('late'), Number(arg)).unref();
+        return;
       default:
         res.writeHead(200).end(`page ${url.pathname}${url.search}`);
     }
@@ -99,6 +105,28 @@ function lines(text: string): string[] {
 /** Files in a folder, sorted, hidden ones (a `.part`) included. */
 async function filesIn(dir: string): Promise<string[]> {
   return (await readdir(dir)).sort();
+}
+
+/**
+ * Runs the CLI and reads its peak RSS (VmHWM) from /proc while it runs; null where there is no
+ * /proc. The last reading comes at most 20 ms before the exit.
+ */
+async function runMeasured(args: readonly string[]): Promise<{ run: CliRun; peakMiB: number } | null> {
+  if (!(await stat('/proc/self/status').catch(() => null))) return null;
+  const child = spawnCli(args);
+  child.stdin?.end();
+  const live = watch(child, { killAfter: 60_000 });
+  let exited = false;
+  void live.done.then(() => (exited = true));
+  let peakKiB = 0;
+  for (let polls = 0; !exited && polls < 3000; polls += 1) {
+    const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
+    peakKiB = Math.max(peakKiB, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const run = await live.done;
+  assert.ok(peakKiB > 0, 'the peak RSS was read');
+  return { run, peakMiB: peakKiB / 1024 };
 }
 
 describe('--save', () => {
@@ -283,34 +311,39 @@ describe('--save', () => {
   });
 
   it('streams a 1 GiB body to disk in flat memory, whole and with the right hash', async (t) => {
-    if (!(await stat('/proc/self/status').catch(() => null))) return t.skip('no /proc here to read the peak RSS');
     const out = await fresh('gib');
     const expected = createHash('sha256');
     const block = Buffer.alloc(2 ** 20, 97);
     for (let i = 0; i < 1024; i += 1) expected.update(block);
-    const child = spawnCli(['-q', '-f', 'jsonl', '--save', out, `${server.base}/mib/1024`]);
-    child.stdin?.end();
-    const live = watch(child, { killAfter: 60_000 });
-    let exited = false;
-    void live.done.then(() => (exited = true));
-    let peakKiB = 0;
-    for (let polls = 0; !exited && polls < 6000; polls += 1) {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
-      peakKiB = Math.max(peakKiB, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const run = await live.done;
     try {
+      const measured = await runMeasured(['-q', '-f', 'jsonl', '--save', out, `${server.base}/mib/1024`]);
+      if (measured === null) return t.skip('no /proc here to read the peak RSS');
+      const { run, peakMiB } = measured;
       assert.equal(run.code, 0, run.stderr);
       const [record] = jsonLines(run.stdout);
       assert.equal(record?.['bytes'], 2 ** 30);
       assert.equal(record?.['sha256'], expected.digest('hex'));
       assert.equal((await stat(join(out, '000000-1024'))).size, 2 ** 30);
-      assert.ok(peakKiB > 0, 'the peak RSS was read');
-      assert.ok(peakKiB < 150 * 1024, `peak RSS ${Math.round(peakKiB / 1024)} MiB`);
+      assert.ok(peakMiB < 150, `peak RSS ${Math.round(peakMiB)} MiB`);
     } finally {
       await rm(out, { recursive: true, force: true });
     }
+  });
+
+  it('removes the .part of a body still coming in when the run is interrupted', async () => {
+    const out = await fresh('interrupted');
+    const child = spawnCli(['-q', '-f', 'jsonl', '--save', out, `${server.base}/stuck`]);
+    child.stdin?.end();
+    const live = watch(child);
+    for (let polls = 0; polls < 500 && !(await filesIn(out)).includes('.000000-stuck.part'); polls += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.deepEqual(await filesIn(out), ['.000000-stuck.part']);
+    child.kill('SIGINT');
+    const run = await live.done;
+    assert.equal(run.code, 130, run.stderr);
+    assert.equal(jsonLines(run.stdout)[0]?.['error'], 'EABORTED');
+    assert.deepEqual(await filesIn(out), []);
   });
 });
 
@@ -441,6 +474,25 @@ describe('--body', () => {
     const [record] = jsonLines(run.stdout);
     assert.deepEqual(Object.keys(record ?? {}), [...BASE_FIELDS, 'body', 'bodyEncoding', 'bodyTruncated']);
     assert.deepEqual([record?.['body'], record?.['bodyEncoding'], record?.['bodyTruncated']], [null, null, null]);
+  });
+
+  it('holds the bodies waiting behind a slow entry in memory bounded by the window, not by the input', async (t) => {
+    // The first entry answers after 2 s; 400 bodies of 1 MiB come in meanwhile. Were they all
+    // admitted to wait for it (the window without --body is 1024), the peak would pass 1.5 GB.
+    const urls = [`${server.base}/late/2000`, ...Array.from({ length: 400 }, (_, i) => `${server.base}/mib/1?i=${i}`)];
+    const output = join(await fresh('window'), 'records.jsonl');
+    const measured = await runMeasured(['-q', '-f', 'jsonl', '-c', '16', '--body', '-o', output, await listFile(urls)]);
+    if (measured === null) return t.skip('no /proc here to read the peak RSS');
+    const { run, peakMiB } = measured;
+    try {
+      assert.equal(run.code, 0, run.stderr);
+      // 401 records, the last with its whole body: 400 MiB and a little more.
+      const { size } = await stat(output);
+      assert.ok(size > 400 * 2 ** 20 && size < 401 * 2 ** 20, `${size} bytes`);
+      assert.ok(peakMiB < 1000, `peak RSS ${Math.round(peakMiB)} MiB`);
+    } finally {
+      await rm(output, { force: true });
+    }
   });
 
   it('is a usage error with a format other than jsonl, before anything is fetched', async () => {

@@ -5,8 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { rootCertificates } from 'node:tls';
 import { createDispatcher } from './agent.js';
 import { Attempt, REDIRECTS, type Outcome } from './attempt.js';
-import { BodyKeeper, keepsBodies } from './bodies/keeper.js';
 import { extraFields, fillExtraFields, withExtraFields } from './bodies/fields.js';
+import type * as Keeping from './bodies/keeper.js';
 import type { SinkOpener } from './bodies/sink.js';
 import { certOf, watchSockets } from './checks/cert.js';
 import { evaluate, type Wants } from './checks/evaluate.js';
@@ -42,7 +42,8 @@ export interface Fetcher {
   readonly failure: Error | null;
 }
 
-export function createFetcher(options: ResolvedOptions): Fetcher {
+/** `keeping` is bodies/keeper.ts, loaded by runs that save, hash or limit bodies; else null. */
+export function createFetcher(options: ResolvedOptions, keeping: typeof Keeping | null = null): Fetcher {
   const agent = createDispatcher({
     connections: options.concurrency,
     connectTimeout: options.connectTimeout,
@@ -63,7 +64,7 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
   let unwatchSockets: (() => void) | null = null;
   const plan = planner(options.runChecks, options.maxBody);
   // Bodies saved, hashed or limited, and the fields they add to every record: none by default.
-  const keeper = keepsBodies(options) ? new BodyKeeper(options, () => fetcher.abortAll('EABORTED')) : null;
+  const keeper = keeping === null ? null : new keeping.BodyKeeper(options, () => fetcher.abortAll('EABORTED'));
   const extras = extraFields(options);
 
   function attempt(

@@ -1,6 +1,6 @@
 // The public API: entries in, result records out, in input order.
 
-import { prepareSaveDir } from './bodies/keeper.js';
+import { keepsBodies } from './bodies/fields.js';
 import { createFetcher } from './fetcher.js';
 import { UsageError } from './errors.js';
 import { isResolved, resolveOptions, type Options, type ResolvedOptions } from './options.js';
@@ -70,8 +70,10 @@ function isIterable(value: unknown): value is Entries {
 }
 
 async function* run(entries: Entries, options: ResolvedOptions): AsyncGenerator<Result[], void, undefined> {
-  if (options.save !== undefined) await prepareSaveDir(options.save);
-  const fetcher = createFetcher(options);
+  // Loaded only by runs that keep bodies: the others never pay for it.
+  const keeping = keepsBodies(options) ? await import('./bodies/keeper.js') : null;
+  if (options.save !== undefined) await keeping?.prepareSaveDir(options.save);
+  const fetcher = createFetcher(options, keeping);
   const { signal, onEntry, onSettled } = options;
   const stop = (): void => fetcher.abortAll('EABORTED');
   if (signal?.aborted) stop();

@@ -16,6 +16,15 @@ export interface FieldOptions {
 
 type Extra = Pick<Result, 'path' | 'sha256' | 'body' | 'bodyEncoding' | 'bodyTruncated'>;
 
+/** Whether a run keeps anything of its bodies beyond checks (then bodies/keeper.ts is loaded). */
+export function keepsBodies(options: {
+  save?: string | undefined;
+  hash: boolean;
+  maxSize?: number | undefined;
+}): boolean {
+  return options.save !== undefined || options.hash || options.maxSize !== undefined;
+}
+
 /** The fields this run adds to every record, in their order, all null; null when it adds none. */
 export function extraFields(options: FieldOptions): Extra | null {
   const fields: Extra = {};

@@ -18,11 +18,6 @@ export interface KeepOptions {
   maxSize?: number | undefined;
 }
 
-/** Whether a run keeps anything of its bodies beyond checks. */
-export function keepsBodies(options: KeepOptions): boolean {
-  return options.save !== undefined || options.hash || options.maxSize !== undefined;
-}
-
 /** Makes the save folder (and its parents) and checks that files can be made in it. */
 export async function prepareSaveDir(dir: string): Promise<void> {
   try {

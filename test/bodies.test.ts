@@ -38,6 +38,14 @@ before(async () => {
       case 'gzip':
         res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(TEXT));
         return;
+      case 'corrupt': // gzip's magic bytes, then garbage
+        res
+          .writeHead(200, { 'content-encoding': 'gzip' })
+          .end(Buffer.from('1f8b08000000000000ffdeadbeefdeadbeef', 'hex'));
+        return;
+      case 'zstd': // a coding parfetch does not undo
+        res.writeHead(200, { 'content-encoding': 'zstd' }).end(BINARY);
+        return;
       case 'binary':
         res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(BINARY);
         return;
@@ -269,6 +277,25 @@ describe('--save', () => {
     assert.equal(jsonLines(undone.stdout)[0]?.['sha256'], sha256(TEXT));
     // `bytes` counts what came over the wire either way.
     assert.equal(jsonLines(undone.stdout)[0]?.['bytes'], gz.length);
+  });
+
+  it('with --decompress, fails a body that does not decode with EPROTO and keeps a coding it cannot undo as sent', async () => {
+    const out = await fresh('undecodable');
+    const run = await runCli([
+      '-q',
+      '-f',
+      'jsonl',
+      '--decompress',
+      '--save',
+      out,
+      `${server.base}/corrupt`,
+      `${server.base}/zstd`,
+    ]);
+    assert.equal(run.code, 1, run.stderr);
+    const [corrupt, zstd] = jsonLines(run.stdout);
+    assert.deepEqual([corrupt?.['error'], corrupt?.['path']], ['EPROTO', null]);
+    assert.deepEqual([zstd?.['error'], zstd?.['path'], zstd?.['sha256']], [null, '000001-zstd', sha256(BINARY)]);
+    assert.deepEqual(await filesIn(out), ['000001-zstd']);
   });
 
   it('fails a body longer than --max-size with ETOOBIG and removes its file', async () => {

@@ -1,7 +1,9 @@
 // One request/response exchange as an undici handler: status, Location, Retry-After and a
-// byte count come out; the body is drained, never kept, unless a check needs it.
+// byte count come out; the body is drained, never kept, unless a check needs it or the run
+// saves, hashes or limits bodies (a sink, see bodies/sink.ts).
 
 import type { Dispatcher } from 'undici';
+import type { BodySink, SinkOpener } from './bodies/sink.js';
 import { BodyReader, type BodyRead } from './checks/body.js';
 import { sending, type SocketUser } from './checks/cert.js';
 import type { Wants } from './checks/evaluate.js';
@@ -23,6 +25,8 @@ export interface Outcome {
   body: BodyRead | null;
   /** The socket the request went out on, known while a run fetches https:// URLs; else null. */
   socket: object | null;
+  /** Where the body went when the run saves, hashes or limits bodies; else null. */
+  sink: BodySink | null;
 }
 
 export const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -43,13 +47,18 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable, SocketUse
   private bytes = 0;
   private headers: Buffer[] | string[] | null = null;
   private reader: BodyReader | null = null;
+  private sink: BodySink | null = null;
 
-  /** `wants` says what to keep of the response for checks; null (the usual case) keeps nothing. */
+  /**
+   * `wants` says what to keep of the response for checks, `opener` where its body goes; null
+   * for both (the usual case) keeps nothing.
+   */
   constructor(
     readonly deadline: number,
     private readonly done: (outcome: Outcome) => void,
     private readonly list: Deadlines,
     private readonly wants: Wants | null = null,
+    private readonly opener: SinkOpener | null = null,
   ) {}
 
   onConnect(abort: (error?: Error) => void): void {
@@ -80,17 +89,33 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable, SocketUse
       }
     }
     if (this.wants !== null) this.keep(this.wants, rawHeaders ?? [], resume);
+    if (this.opener !== null) {
+      this.sink = this.opener(this.status, this.location, rawHeaders ?? [], resume ?? (() => undefined), (code) =>
+        this.expire(code),
+      );
+      if (this.settled) return false;
+    }
     return true;
   }
 
   onData(chunk: Buffer): boolean {
     this.bytes += chunk.length;
-    return this.reader === null || this.reader.write(chunk);
+    const more = this.sink === null || this.sink.write(chunk);
+    return (this.reader === null || this.reader.write(chunk)) && more;
   }
 
   onComplete(): void {
-    if (this.reader === null) this.settle(null);
-    else this.reader.end(() => this.settle(null));
+    if (this.reader === null && this.sink === null) this.settle(null);
+    else {
+      // Settled once the body is read to its end and written out.
+      let waiting = (this.reader ? 1 : 0) + (this.sink ? 1 : 0);
+      const one = (): void => {
+        waiting -= 1;
+        if (waiting === 0) this.settle(null);
+      };
+      this.reader?.end(one);
+      this.sink?.end(one);
+    }
   }
 
   onError(error: Error): void {
@@ -136,6 +161,7 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable, SocketUse
       headers: this.headers,
       body: this.reader === null ? null : this.reader.close(),
       socket: this.socket,
+      sink: this.sink,
     });
   }
 }

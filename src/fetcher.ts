@@ -5,6 +5,9 @@ import { performance } from 'node:perf_hooks';
 import { rootCertificates } from 'node:tls';
 import { connectionsOf, createDispatcher, envProxy } from './agent.js';
 import { Attempt, REDIRECTS, type Outcome } from './attempt.js';
+import { extraFields, fillExtraFields, withExtraFields } from './bodies/fields.js';
+import type * as Keeping from './bodies/keeper.js';
+import type { SinkOpener } from './bodies/sink.js';
 import { certOf, watchSockets } from './checks/cert.js';
 import { evaluate, type Wants } from './checks/evaluate.js';
 import type { Check } from './checks/parse.js';
@@ -36,13 +39,16 @@ export interface Fetcher {
   fetchOne(entry: Entry, index: number): Promise<Result>;
   /** Ends every attempt and wait with `code`; later attempts end at once the same way. */
   abortAll(code: ErrorCode): void;
-  /** Closes connections. */
+  /** Closes connections (and removes the files of bodies still being written). */
   close(): Promise<void>;
   /** Attempts the file descriptors allow at once: no bound until they first ran out. */
   readonly limit: number;
+  /** Set when bodies could not be saved: the run has stopped and must throw it. */
+  readonly failure: Error | null;
 }
 
-export function createFetcher(options: ResolvedOptions): Fetcher {
+/** `keeping` is bodies/keeper.ts, loaded by runs that save, hash or limit bodies; else null. */
+export function createFetcher(options: ResolvedOptions, keeping: typeof Keeping | null = null): Fetcher {
   const stopper = new AbortController();
   // Through a proxy, the proxy looks names up.
   const names =
@@ -77,11 +83,20 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
   // Sockets are watched from the first https:// request on, for the certificates of responses.
   let unwatchSockets: (() => void) | null = null;
   const plan = planner(options.runChecks, options.maxBody);
+  // Bodies saved, hashed or limited, and the fields they add to every record: none by default.
+  const keeper = keeping === null ? null : new keeping.BodyKeeper(options, () => fetcher.abortAll('EABORTED'));
+  const extras = extraFields(options);
 
-  function attempt(url: URL, method: string, headers: Record<string, string>, wants: Wants | null): Promise<Outcome> {
+  function attempt(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    wants: Wants | null,
+    opener: SinkOpener | null,
+  ): Promise<Outcome> {
     if (unwatchSockets === null && url.protocol === 'https:') unwatchSockets = watchSockets();
     return new Promise((resolve) => {
-      const handler = new Attempt(performance.now() + options.timeout, resolve, deadlines, wants);
+      const handler = new Attempt(performance.now() + options.timeout, resolve, deadlines, wants, opener);
       if (stopped) return handler.expire(stopped);
       deadlines.add(handler);
       try {
@@ -93,12 +108,18 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
   }
 
   /** An attempt once the host's name is resolved: its time limits count from then. */
-  function send(url: URL, method: string, headers: Record<string, string>, wants: Wants | null): Promise<Outcome> {
+  function send(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    wants: Wants | null,
+    opener: SinkOpener | null,
+  ): Promise<Outcome> {
     const failure = names === null || stopped ? null : names.resolve(url.hostname);
-    if (failure === null) return attempt(url, method, headers, wants);
+    if (failure === null) return attempt(url, method, headers, wants, opener);
     if (typeof failure === 'string') return Promise.resolve(unresolved(failure));
     return failure.then((error) =>
-      error === null || stopped ? attempt(url, method, headers, wants) : unresolved(error),
+      error === null || stopped ? attempt(url, method, headers, wants, opener) : unresolved(error),
     );
   }
 
@@ -107,10 +128,11 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
     method: string,
     headers: Record<string, string>,
     wants: Wants | null,
+    opener: SinkOpener | null,
   ): Promise<Outcome> {
     await pacing.acquire(url.origin);
     try {
-      return await send(url, method, headers, wants);
+      return await send(url, method, headers, wants, opener);
     } finally {
       pacing.release(url.origin);
     }
@@ -135,6 +157,8 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
       }
       if (own.checks.length > 0) ({ checks, wants } = own);
     }
+    if (options.body) wants = { headers: wants?.headers ?? false, body: options.maxBody };
+    const opener = keeper === null ? null : keeper.opener(index, first, follow);
     let url = first;
     let method = options.method;
     const auth = basicAuth(first);
@@ -148,7 +172,9 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
       const slot = descriptors.take();
       if (slot) await slot;
       // Without pacing (the usual case) the attempt is awaited directly: one promise less.
-      const outcome = await (pacing.free ? send(url, method, headers, wants) : paced(url, method, headers, wants));
+      const outcome = await (pacing.free
+        ? send(url, method, headers, wants, opener)
+        : paced(url, method, headers, wants, opener));
       if (descriptors.give(outcome.error === 'EMFILE')) {
         // Out of file descriptors: no fault of this URL's. It goes again once one is free.
         attempts -= 1;
@@ -170,12 +196,14 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
           redirects += 1;
           attempts -= 1;
           url = target;
+          if (outcome.sink !== null) await keeper?.settle(outcome.sink, false);
           continue;
         }
       }
 
       if (!error && method === 'HEAD' && (status === 405 || status === 501)) {
         method = 'GET';
+        if (outcome.sink !== null) await keeper?.settle(outcome.sink, false);
         continue;
       }
 
@@ -185,6 +213,8 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
           const asked = retryAfterMs(outcome.retryAfter);
           if (asked === null || asked <= options.retryMaxWait) {
             retries += 1;
+            // A retried attempt's body is not the entry's: its file goes before the wait.
+            if (outcome.sink !== null) await keeper?.settle(outcome.sink, false);
             if (asked !== null) pacing.pause(url.origin, asked);
             const wait = asked ?? Math.random() * Math.min(MAX_BACKOFF_MS, options.retryDelay * 2 ** (retries - 1));
             await pacing.sleep(wait);
@@ -194,13 +224,14 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
       }
 
       const final = outcome.error ? null : status;
+      const kept = outcome.sink === null ? null : await keeper?.settle(outcome.sink, error === null);
       const ms = Math.round((performance.now() - started) * 10) / 10;
       const cert = final === null || outcome.socket === null ? null : certOf(outcome.socket);
       const failed: CheckFailure[] =
         checks === null || error !== null
           ? []
           : evaluate(checks, { ms, headers: outcome.headers, body: outcome.body, cert });
-      return {
+      const result: Result = {
         index,
         source: entry.source,
         line: entry.line,
@@ -217,10 +248,12 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
         failed,
         cert,
       };
+      if (extras !== null) fillExtraFields(result, extras, kept ?? null, error === null ? outcome.body : null);
+      return result;
     }
   }
 
-  return {
+  const fetcher: Fetcher = {
     fetchOne: (entry, index) =>
       stopped ? Promise.resolve(stoppedResult(entry, index, stopped)) : fetchOne(entry, index),
     abortAll(code) {
@@ -234,11 +267,21 @@ export function createFetcher(options: ResolvedOptions): Fetcher {
       deadlines.clear();
       unwatchSockets?.();
       await agent.destroy();
+      await keeper?.close();
+    },
+    get failure() {
+      return keeper?.failure ?? null;
     },
     get limit() {
       return descriptors.limit;
     },
   };
+  if (extras !== null) {
+    // Records that end before a response (an invalid URL, a stopped run) get the fields too.
+    const withoutExtras = fetcher.fetchOne;
+    fetcher.fetchOne = (entry, index) => withoutExtras(entry, index).then(withExtraFields(extras));
+  }
+  return fetcher;
 }
 
 /** The outcome of a request whose host name could not be resolved. */
@@ -252,6 +295,7 @@ function unresolved(error: ErrorCode): Outcome {
     headers: null,
     body: null,
     socket: null,
+    sink: null,
   };
 }
 

@@ -1,5 +1,6 @@
 // The public API: entries in, result records out, in input order.
 
+import { keepsBodies } from './bodies/fields.js';
 import { createFetcher } from './fetcher.js';
 import { UsageError } from './errors.js';
 import { isResolved, resolveOptions, type Options, type ResolvedOptions } from './options.js';
@@ -9,7 +10,7 @@ import { setLongTimeout } from './timer.js';
 
 export type { Entry, ErrorCode, Result, AcceptList, CheckFailure, CertInfo } from './result.js';
 export type { Options, Rate, Shard, Warning } from './options.js';
-export { UsageError } from './errors.js';
+export { SaveError, UsageError } from './errors.js';
 export { parseDuration, parseAcceptList, parseHeader, parseRate, parseShard } from './parsers.js';
 export { VERSION } from './version.js';
 export { isAccepted } from './result.js';
@@ -33,7 +34,9 @@ const SYNC_BATCH = 256;
  * memory; an input that yields arrays of entries (as `readEntries` does) costs one `await` per
  * array. Options are checked at once: a bad one throws `UsageError` before anything is read.
  * An item that is neither a string nor an entry with a string `url` gets an `EINVALIDURL`
- * record. An error thrown by the input or by `onSettled` is thrown to the loop. Leaving the
+ * record. An error thrown by the input or by `onSettled` is thrown to the loop, and so is a
+ * `SaveError` when bodies cannot be saved (a folder that cannot be written, a full disk): the
+ * run stops there, and no file is left under a final name half written. Leaving the
  * loop early (`break`, `return`, a throw) ends the run: requests in flight are aborted and
  * nothing is retried or left waiting.
  *
@@ -67,7 +70,10 @@ function isIterable(value: unknown): value is Entries {
 }
 
 async function* run(entries: Entries, options: ResolvedOptions): AsyncGenerator<Result[], void, undefined> {
-  const fetcher = createFetcher(options);
+  // Loaded only by runs that keep bodies: the others never pay for it.
+  const keeping = keepsBodies(options) ? await import('./bodies/keeper.js') : null;
+  if (options.save !== undefined) await keeping?.prepareSaveDir(options.save);
+  const fetcher = createFetcher(options, keeping);
   const { signal, onEntry, onSettled } = options;
   const stop = (): void => fetcher.abortAll('EABORTED');
   if (signal?.aborted) stop();
@@ -95,10 +101,11 @@ async function* run(entries: Entries, options: ResolvedOptions): AsyncGenerator<
       signal,
       limit: () => fetcher.limit,
     })) {
-      if (failure) break;
+      if (failure || fetcher.failure) break;
       yield results;
     }
     if (failure) throw failure.error;
+    if (fetcher.failure) throw fetcher.failure;
   } finally {
     deadline?.clear();
     signal?.removeEventListener('abort', stop);

@@ -101,10 +101,36 @@ export interface Options {
    */
   checks?: string[];
   /**
-   * Most decoded body bytes read for body and json checks; a longer body is judged on its head.
+   * Most decoded body bytes read for body and json checks, and kept for `body`; a longer body
+   * is judged on its head.
    * @default 1048576
    */
   maxBody?: number;
+  /**
+   * Save each final response body (after redirects) to a file in this folder, made if missing:
+   * `000042-index.html`, the entry's index and its URL's last path segment (see bodies/names.ts).
+   * Records gain `path` and `sha256`. Default: bodies are not saved.
+   */
+  save?: string;
+  /**
+   * Give each record the `sha256` of its final body, streamed, without saving it.
+   * @default false
+   */
+  hash?: boolean;
+  /**
+   * Undo gzip, deflate and br before saving, hashing and counting for `maxSize`.
+   * @default false
+   */
+  decompress?: boolean;
+  /** Most body bytes (as sent; decoded with `decompress`): a longer body fails its entry with `ETOOBIG`. Default: no limit. */
+  maxSize?: number;
+  /**
+   * Give each record its final body, decoded, up to `maxBody`: `body` (text, or base64 when not
+   * UTF-8), `bodyEncoding`, `bodyTruncated`. The default `window` then holds at most 32 MiB of
+   * bodies (and at least `concurrency` entries).
+   * @default false
+   */
+  body?: boolean;
   /** Fetch only the entries whose index modulo `count` is `index` (0-based); records keep their global index. */
   shard?: Shard;
   /**
@@ -150,7 +176,9 @@ type Optional =
   | 'deadline'
   | 'proxy'
   | 'ca'
-  | 'shard';
+  | 'shard'
+  | 'save'
+  | 'maxSize';
 export type ResolvedOptions = Required<Omit<Options, Optional>> &
   Pick<Options, Optional> & {
     /** `checks`, parsed. */
@@ -172,6 +200,9 @@ export const DEFAULTS = {
   retryMaxWait: 30_000,
   retryAll: false,
   maxBody: 1_048_576,
+  hash: false,
+  decompress: false,
+  body: false,
 } as const;
 
 /**
@@ -186,6 +217,9 @@ const MAX_BODY_LIMIT = 256 * 2 ** 20;
 
 /** The most entries a run may hold for reordering; the buffers are allocated at this size. */
 const MAX_WINDOW = 2 ** 24;
+
+/** Most body bytes the default window holds when records carry bodies. */
+const BODY_WINDOW_BYTES = 32 * 2 ** 20;
 
 /** Headers the HTTP client sets itself and refuses from the caller. */
 const CLIENT_HEADERS = new Set(['transfer-encoding', 'keep-alive', 'upgrade', 'expect']);
@@ -321,6 +355,14 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
   if (!Number.isInteger(window) || window < concurrency || window > MAX_WINDOW) {
     throw new UsageError(`window must be a whole number from concurrency up to ${MAX_WINDOW}, got ${String(window)}`);
   }
+  const { save, maxSize } = options;
+  if (save !== undefined && (typeof save !== 'string' || save === '')) {
+    throw new UsageError('save must be the path of a folder');
+  }
+  if (maxSize !== undefined && !(Number.isSafeInteger(maxSize) && maxSize >= 0)) {
+    throw new UsageError(`maxSize must be a whole number of bytes from 0 up, got ${String(maxSize)}`);
+  }
+  const body = options.body ?? DEFAULTS.body;
   const resolved: ResolvedOptions = {
     concurrency,
     timeout,
@@ -331,7 +373,11 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     maxRedirects,
     insecure: options.insecure ?? DEFAULTS.insecure,
     accept: options.accept ?? DEFAULTS.accept,
-    window,
+    // Records wait in the window with their bodies: by default it holds at most 32 MiB of them.
+    window:
+      body && options.window === undefined
+        ? Math.max(concurrency, Math.min(window, Math.floor(BODY_WINDOW_BYTES / maxBody)))
+        : window,
     connectTimeout: options.connectTimeout ?? timeout,
     retries,
     retryDelay: options.retryDelay ?? DEFAULTS.retryDelay,
@@ -346,6 +392,11 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     shard,
     checks,
     maxBody,
+    save,
+    hash: options.hash ?? DEFAULTS.hash,
+    decompress: options.decompress ?? DEFAULTS.decompress,
+    maxSize,
+    body,
     runChecks,
     signal: options.signal,
     onEntry: options.onEntry,

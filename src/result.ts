@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'ECERT_HOSTNAME'
   | 'EABORTED'
   | 'EMFILE'
+  | 'ETOOBIG'
   | 'EFETCH';
 
 /** One input entry: a URL as written and where it came from. */
@@ -75,6 +76,22 @@ export interface Result {
   failed: CheckFailure[];
   /** The TLS certificate of the connection the final response came on; null for plain HTTP or no response. */
   cert: CertInfo | null;
+  /**
+   * Only in runs that save bodies (`save`): the final body's file name in that folder, or null
+   * when none was saved (the entry ended with an error).
+   */
+  path?: string | null;
+  /**
+   * Only in runs that save or hash bodies (`save`, `hash`): the hex SHA-256 of the final body as
+   * sent (decoded with `decompress`), or null when the entry ended with an error.
+   */
+  sha256?: string | null;
+  /** Only in runs with `body`: the final body, decoded, up to `maxBody`; null when the entry ended with an error. */
+  body?: string | null;
+  /** Only in runs with `body`: `utf8` when `body` is the text, `base64` when the bytes are not UTF-8. */
+  bodyEncoding?: 'utf8' | 'base64' | null;
+  /** Only in runs with `body`: true when the body went on past `maxBody` (or did not decode past a point). */
+  bodyTruncated?: boolean | null;
 }
 
 /** One failed check: the check as written (`json:$.status==UP`) and what was found instead. */
@@ -93,7 +110,8 @@ export interface CertInfo {
 
 /**
  * The record's fields in their one order: jsonl writes them so (records are built in it), csv
- * uses it for its columns, and the README's `Result` block is checked against it.
+ * uses it for its columns, and the README's `Result` block is checked against it. The last five
+ * are in a record only when the run asks for them (see bodies/fields.ts).
  */
 export const RESULT_FIELDS = [
   'index',
@@ -111,7 +129,23 @@ export const RESULT_FIELDS = [
   'expected',
   'failed',
   'cert',
+  'path',
+  'sha256',
+  'body',
+  'bodyEncoding',
+  'bodyTruncated',
 ] as const satisfies ReadonlyArray<keyof Result>;
+
+export type ResultField = (typeof RESULT_FIELDS)[number];
+
+/** The fields a record carries only when its run asks for them (`save`, `hash`, `body`). */
+export const ASKED_FIELDS: ReadonlySet<ResultField> = new Set<ResultField>([
+  'path',
+  'sha256',
+  'body',
+  'bodyEncoding',
+  'bodyTruncated',
+]);
 
 // Every field of Result is listed: adding one without listing it here fails to compile.
 type Unlisted = Exclude<keyof Result, (typeof RESULT_FIELDS)[number]>;

@@ -11,7 +11,7 @@ describe('documentation', () => {
     const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
     const block = /```ts\ninterface Result \{\n([\s\S]*?)\n\}\n```/.exec(readme)?.[1];
     assert.ok(block !== undefined, 'README has the Result type');
-    const fields = [...block.matchAll(/^\s+(\w+):/gm)].map((m) => m[1]);
+    const fields = [...block.matchAll(/^\s+(\w+)\??:/gm)].map((m) => m[1]);
     assert.deepEqual(fields, [...RESULT_FIELDS]);
   });
 

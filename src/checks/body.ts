@@ -24,10 +24,40 @@ export interface BodyRead {
   problem: string | null;
 }
 
-type Decoder = Gunzip | Inflate | InflateRaw | BrotliDecompress;
+export type Decoder = Gunzip | Inflate | InflateRaw | BrotliDecompress;
 
 /** Codings parfetch decodes; `identity` (or none) is the body as sent. */
 const CODINGS = new Set(['identity', 'gzip', 'x-gzip', 'deflate', 'br']);
+
+/** A Content-Encoding as compared: trimmed, lower case, `identity` when absent or empty. */
+export function codingOf(contentEncoding: string | undefined): string {
+  return (contentEncoding ?? 'identity').trim().toLowerCase() || 'identity';
+}
+
+/** True for a coding parfetch can undo (and for `identity`). */
+export function decodes(coding: string): boolean {
+  return CODINGS.has(coding);
+}
+
+/**
+ * A streaming decoder for `coding` (gzip, x-gzip, deflate or br), given the body's first chunk.
+ * Servers send `deflate` as zlib data (RFC 9110) or, wrongly, as raw deflate: the first byte
+ * tells them apart (zlib's CMF names method 8). Incomplete data ends as it is, as browsers read
+ * it, instead of failing what was decoded.
+ */
+export function decoderFor(coding: string, first: Buffer): Decoder {
+  const zlib = { flush: constants.Z_SYNC_FLUSH, finishFlush: constants.Z_SYNC_FLUSH };
+  return coding === 'br'
+    ? createBrotliDecompress({
+        flush: constants.BROTLI_OPERATION_FLUSH,
+        finishFlush: constants.BROTLI_OPERATION_FLUSH,
+      })
+    : coding === 'deflate'
+      ? ((first[0] ?? 0) & 0x0f) === 8
+        ? createInflate(zlib)
+        : createInflateRaw(zlib)
+      : createGunzip(zlib);
+}
 
 /**
  * Keeps one response body. `write` takes each chunk as it arrives and returns false when the
@@ -55,8 +85,8 @@ export class BodyReader {
     private readonly cap: number,
     private readonly resume: () => void,
   ) {
-    this.coding = (contentEncoding ?? 'identity').trim().toLowerCase() || 'identity';
-    if (!CODINGS.has(this.coding)) this.problem = `content-encoding "${contentEncoding}" is not decoded`;
+    this.coding = codingOf(contentEncoding);
+    if (!decodes(this.coding)) this.problem = `content-encoding "${contentEncoding}" is not decoded`;
   }
 
   /** Takes the next chunk of the body as sent; false asks the caller to wait for `resume`. */
@@ -95,21 +125,7 @@ export class BodyReader {
   }
 
   private startDecoder(first: Buffer): Decoder {
-    // Servers send `deflate` as zlib data (RFC 9110) or, wrongly, as raw deflate: the first
-    // byte tells them apart (zlib's CMF names method 8). Incomplete data ends as it is, as
-    // browsers read it, instead of failing what was decoded.
-    const zlib = { flush: constants.Z_SYNC_FLUSH, finishFlush: constants.Z_SYNC_FLUSH };
-    const decoder =
-      this.coding === 'br'
-        ? createBrotliDecompress({
-            flush: constants.BROTLI_OPERATION_FLUSH,
-            finishFlush: constants.BROTLI_OPERATION_FLUSH,
-          })
-        : this.coding === 'deflate'
-          ? ((first[0] ?? 0) & 0x0f) === 8
-            ? createInflate(zlib)
-            : createInflateRaw(zlib)
-          : createGunzip(zlib);
+    const decoder = decoderFor(this.coding, first);
     decoder.on('data', (chunk: Buffer) => this.keep(chunk));
     decoder.on('drain', () => this.unpause());
     decoder.on('error', (error: Error) => {

@@ -9,6 +9,9 @@ import type { Flags } from './program.js';
 
 /** The library options the flags ask for (not yet checked: `resolveOptions` does that). */
 export async function optionsFromFlags(flags: Flags, io: CliIO): Promise<Options> {
+  if (flags.body === true && flags.format !== 'jsonl') {
+    throw new UsageError(`--body needs -f jsonl: a ${flags.format} report has no place for a body`);
+  }
   const headers: Record<string, string> = {};
   for (const text of flags.header ?? []) {
     const [name, value] = parseHeader(text);
@@ -26,6 +29,11 @@ export async function optionsFromFlags(flags: Flags, io: CliIO): Promise<Options
     accept: flags.accept.ranges,
     checks: flags.check,
     maxBody: flags.maxBody,
+    save: flags.save,
+    hash: flags.hash === true,
+    decompress: flags.decompress === true,
+    maxSize: flags.maxSize,
+    body: flags.body === true,
     connectTimeout: flags.connectTimeout,
     retries: flags.retries,
     retryDelay: flags.retryDelay,

@@ -38,6 +38,11 @@ export interface Flags {
   accept: AcceptFlag;
   check?: string[];
   maxBody: number;
+  save?: string;
+  hash?: boolean;
+  decompress?: boolean;
+  maxSize?: number;
+  body?: boolean;
   format: Format;
   onlyFailed?: boolean;
   output?: string;
@@ -182,10 +187,25 @@ export function buildProgram(): Command {
       ).argParser((v: string, all: string[] | undefined) => [...(all ?? []), v]),
     )
     .addOption(
-      new Option('--max-body <size>', 'most decoded body bytes read for body and json checks (512KiB, 1MiB, 1MB)')
+      new Option(
+        '--max-body <size>',
+        'most decoded body bytes read for --body and for body and json checks (512KiB, 1MiB, 1MB)',
+      )
         .argParser(arg(parseSize))
         .default(DEFAULTS.maxBody, formatSize(DEFAULTS.maxBody).replace(' ', '')),
     )
+    .option(
+      '--save <dir>',
+      'save each final body (after redirects) in dir as 000042-index.html (entry index, URL path tail); records gain path and sha256',
+    )
+    .option('--hash', 'records gain the sha256 of each final body, streamed, not saved')
+    .option('--decompress', 'undo gzip, deflate and br for --save, --hash and --max-size (default: bytes as sent)')
+    .option(
+      '--max-size <size>',
+      'fail an entry whose body passes this size with ETOOBIG (bytes as sent, or decoded with --decompress)',
+      arg(parseSize),
+    )
+    .option('--body', 'records gain body: the decoded text (base64 when not UTF-8) up to --max-body; -f jsonl only')
     .addOption(
       new Option(
         '--slo <objective>',

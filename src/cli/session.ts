@@ -3,8 +3,9 @@
 
 import { createWriteStream, fstatSync, openSync, statSync, type Stats } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import { recordFields } from '../bodies/fields.js';
 import { checkSources, classifySources, readEntries, type Source } from '../input.js';
-import { UsageError } from '../errors.js';
+import { SaveError, UsageError } from '../errors.js';
 import { resolveOptions } from '../options.js';
 import type { Progress } from '../report/progress.js';
 import type { Interruption } from '../report/summary.js';
@@ -98,12 +99,15 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
     acceptText: flags.accept.text,
     env: io.env,
     warn,
+    fields: recordFields(options),
   });
   stopping.onCleanup(() => reporter.dispose?.());
 
   const started = performance.now();
   // The head waits for the first record, so an input with no URLs writes nothing.
   let head = keptHead ? '' : (reporter.start?.() ?? '');
+  // Bodies that could not be saved end the run: what was written stays, the rest is not reported.
+  let saveFailed: SaveError | null = null;
   try {
     for await (const results of parfetchBatches(entries, runOptions)) {
       checkYoungGeneration();
@@ -122,13 +126,16 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
         break;
       }
     }
+  } catch (error) {
+    if (!(error instanceof SaveError)) throw error;
+    saveFailed = error;
   } finally {
     counting.abort();
     progress?.stop();
   }
   const empty = input.seen === 0 && input.ended && !flags.allowEmpty;
-  if (head && !empty) output.write(head);
-  if (reporter.end && !empty && !output.failed) {
+  if (head && !empty && !saveFailed) output.write(head);
+  if (reporter.end && !empty && !output.failed && !saveFailed) {
     try {
       for await (const text of reporter.end(summary, performance.now() - started)) {
         const wait = output.write(text);
@@ -147,6 +154,10 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
     if (output.failed.code === 'EPIPE') return EXIT.brokenPipe;
     const where = flags.output === undefined ? 'stdout' : `"${flags.output}"`;
     io.stderr.write(`parfetch: cannot write results to ${where}: ${output.failed.message}\n`);
+    return EXIT.writeFailed;
+  }
+  if (saveFailed) {
+    io.stderr.write(`parfetch: ${saveFailed.message}\n`);
     return EXIT.writeFailed;
   }
   if (empty) {

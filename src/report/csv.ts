@@ -1,6 +1,6 @@
 // csv: a header row, then one row per record, quoted as RFC 4180 says, formulas neutralised.
 
-import { RESULT_FIELDS, type Result } from '../result.js';
+import { ASKED_FIELDS, RESULT_FIELDS, type Result, type ResultField } from '../result.js';
 import type { Reporter } from './reporter.js';
 
 /** How a text cell that a spreadsheet would run as a formula starts (OWASP's list, and NUL). */
@@ -20,15 +20,18 @@ export function csvField(value: string | number | boolean | null | undefined): s
 }
 
 /** A record's field as one cell: failed checks as `check got value` joined by `; `, a certificate as its expiry. */
-function cell(result: Result, column: (typeof RESULT_FIELDS)[number]): string {
+function cell(result: Result, column: ResultField): string {
   if (column === 'failed') return csvField(result.failed.map(({ check, got }) => `${check} got ${got}`).join('; '));
   if (column === 'cert') return csvField(result.cert?.expires);
   return csvField(result[column]);
 }
 
-export function csvReporter(): Reporter {
+/** Columns for `fields`, the run's record fields (by default those every run has). */
+export function csvReporter(
+  fields: readonly ResultField[] = RESULT_FIELDS.filter((f) => !ASKED_FIELDS.has(f)),
+): Reporter {
   return {
-    start: () => `${RESULT_FIELDS.join(',')}\r\n`,
-    record: (result) => `${RESULT_FIELDS.map((column) => cell(result, column)).join(',')}\r\n`,
+    start: () => `${fields.join(',')}\r\n`,
+    record: (result) => `${fields.map((column) => cell(result, column)).join(',')}\r\n`,
   };
 }

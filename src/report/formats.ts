@@ -12,7 +12,7 @@ export async function createReporter(format: Format, context: ReporterContext): 
     case 'jsonl':
       return (await import('./jsonl.js')).jsonlReporter();
     case 'csv':
-      return (await import('./csv.js')).csvReporter();
+      return (await import('./csv.js')).csvReporter(context.fields);
     case 'junit':
       return (await import('./junit.js')).junitReporter(context);
     case 'github':

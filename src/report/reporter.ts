@@ -1,6 +1,6 @@
 // The one small interface every output format implements. The formats are listed in formats.ts.
 
-import type { Result } from '../result.js';
+import type { Result, ResultField } from '../result.js';
 import type { Paint } from './color.js';
 import type { Summary } from './summary.js';
 
@@ -26,4 +26,6 @@ export interface ReporterContext {
   env: NodeJS.ProcessEnv;
   /** Reports, as one line, a side file that could not be written while the records still are. */
   warn?: (message: string) => void;
+  /** The fields this run's records carry, in order, when it adds some (`path`, `sha256`…). */
+  fields?: readonly ResultField[];
 }

@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.js';
 import { linesOf, type Line } from '../merge/lines.js';
 import { parseRecord } from '../merge/records.js';
-import { RESULT_FIELDS, type ErrorCode } from '../result.js';
+import { ASKED_FIELDS, RESULT_FIELDS, type ErrorCode, type ResultField } from '../result.js';
 import { csvField } from './csv.js';
 import { printable } from './escape.js';
 import type { Outcome } from './summary.js';
@@ -118,8 +118,16 @@ function textRecord(line: Line): DoneRecord | null {
   };
 }
 
-const CSV_HEADER = RESULT_FIELDS.join(',');
-const column = (name: (typeof RESULT_FIELDS)[number]): number => RESULT_FIELDS.indexOf(name);
+/**
+ * The columns of a parfetch csv header: every field each run has, in their order, and perhaps
+ * some of those a run adds on request (`--save`, `--hash`); null for anything else.
+ */
+function csvColumns(header: string): readonly ResultField[] | null {
+  const names = header.split(',');
+  const known = RESULT_FIELDS.filter((field) => names.includes(field));
+  const complete = RESULT_FIELDS.every((field) => ASKED_FIELDS.has(field) || known.includes(field));
+  return complete && known.length === names.length && known.every((field, i) => names[i] === field) ? known : null;
+}
 
 /** csv: the header, then rows; a quoted cell may hold line breaks, so a row may span lines. */
 async function readCsv(
@@ -133,13 +141,15 @@ async function readCsv(
     // Empty, or a header cut short: written again.
     return { headerEnd: 0, records: (async function* () {})() };
   }
-  if (header.text.replace(/\r$/, '') !== CSV_HEADER) throw wrong(1, "parfetch's csv header");
+  const found = csvColumns(header.text.replace(/\r$/, ''));
+  if (found === null) throw wrong(1, "parfetch's csv header");
+  const columns = found;
   const rest = (first.value as Line[]).slice(1);
   async function* records(): AsyncGenerator<DoneRecord[]> {
     let row: Line[] = [];
     let quotes = 0;
     const flush = (done: DoneRecord[]): void => {
-      const record = csvRecord(row);
+      const record = csvRecord(row, columns);
       if (record === null) throw wrong((row[0] as Line).number, 'a parfetch csv row');
       done.push(record);
       row = [];
@@ -167,14 +177,14 @@ async function readCsv(
   return { headerEnd: header.end, records: records() };
 }
 
-function csvRecord(row: readonly Line[]): DoneRecord | null {
+function csvRecord(row: readonly Line[], columns: readonly ResultField[]): DoneRecord | null {
   const first = row[0] as Line;
   const last = row[row.length - 1] as Line;
   const text = row.map((line) => line.text).join('\n');
   if (!text.endsWith('\r')) return null;
   const cells = splitCells(text.slice(0, -1));
-  if (cells.length !== RESULT_FIELDS.length) return null;
-  const cell = (name: (typeof RESULT_FIELDS)[number]): string => cells[column(name)] as string;
+  if (cells.length !== columns.length) return null;
+  const cell = (name: ResultField): string => cells[columns.indexOf(name)] as string;
   const index = /^\d+$/.test(cell('index')) ? Number(cell('index')) : Number.NaN;
   const status = cell('status') === '' ? null : Number(cell('status'));
   const ok = cell('ok');

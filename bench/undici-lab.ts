@@ -17,7 +17,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { buildConnector, Dispatcher } from 'undici';
 
 setFlagsFromString('--liftoff-only');
-const { loadAgent } = await import('../src/agent.js');
+const { loadAgent } = await import('../src/fetch/agent.js');
 const { DEFAULTS } = await import('../src/options.js');
 const { createRequire } = await import('node:module');
 const buildConnectorOf = createRequire(import.meta.url)('undici/lib/core/connect.js') as typeof buildConnector;

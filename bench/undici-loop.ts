@@ -9,7 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { Dispatcher } from 'undici';
 
 setFlagsFromString('--liftoff-only');
-const { createDispatcher } = await import('../src/agent.js');
+const { createDispatcher } = await import('../src/fetch/agent.js');
 const { DEFAULTS } = await import('../src/options.js');
 
 const [file, workersText, insecure] = process.argv.slice(2);

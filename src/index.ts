@@ -1,12 +1,12 @@
 // The public API: entries in, result records out, in input order.
 
 import { keepsBodies } from './bodies/fields.js';
-import { createFetcher } from './fetcher.js';
+import { createFetcher } from './fetch/fetcher.js';
 import { UsageError } from './errors.js';
 import { isResolved, resolveOptions, type Options, type ResolvedOptions } from './options.js';
 import type { Entry, Result } from './result.js';
 import { orderedResults } from './scheduler.js';
-import { setLongTimeout } from './timer.js';
+import { setLongTimeout } from './fetch/timer.js';
 
 export type { Entry, ErrorCode, Result, AcceptList, CheckFailure, CertInfo } from './result.js';
 export type { Options, Rate, Shard, Warning } from './options.js';

@@ -1,12 +1,12 @@
 // The one options object shared by the library and the CLI: types, defaults, validation.
 
 import type { LookupFunction } from 'node:net';
-import { proxyVariable } from './agent.js';
+import { proxyVariable } from './fetch/agent.js';
 import { parseRunChecks, type Check } from './checks/parse.js';
 import { DEFAULT_ACCEPT, type AcceptList, type Result } from './result.js';
 import { UsageError } from './errors.js';
 import { TOKEN, type Rate, type Shard } from './parsers.js';
-import { MAX_TIMER_MS } from './timer.js';
+import { MAX_TIMER_MS } from './fetch/timer.js';
 import { maskProxyUrl, parseProxyUrl } from './url.js';
 import { VERSION } from './version.js';
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
-import { Deadlines, type Expirable } from '../src/deadlines.js';
+import { Deadlines, type Expirable } from '../src/fetch/deadlines.js';
 import type { ErrorCode } from '../src/result.js';
 import { mockTimers, until } from './helpers/fixture.js';
 

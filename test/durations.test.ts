@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_TIMER_MS, setLongTimeout } from '../src/timer.js';
+import { MAX_TIMER_MS, setLongTimeout } from '../src/fetch/timer.js';
 import { jsonLines, runCli } from './helpers/cli.js';
 import { mockTimers, useFixture } from './helpers/fixture.js';
 import { routes } from './helpers/server.js';

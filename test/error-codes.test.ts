@@ -7,7 +7,7 @@ import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { describe, it } from 'node:test';
 import { errors } from 'undici';
-import { errorCode } from '../src/attempt.js';
+import { errorCode } from '../src/fetch/error-code.js';
 import type { ErrorCode } from '../src/result.js';
 
 /** An error as Node's net, dns and tls modules make them: an Error with a `code`. */

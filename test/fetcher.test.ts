@@ -162,7 +162,7 @@ describe('TLS', () => {
 
 describe('undici loading', () => {
   it('loads the same Agent class that undici exports, without the rest of undici', async () => {
-    const { loadAgent } = await import('../src/agent.js');
+    const { loadAgent } = await import('../src/fetch/agent.js');
     const undici = await import('undici');
     assert.equal(loadAgent(), undici.Agent);
   });

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseRate } from '../src/parsers.js';
-import { Pacing } from '../src/pacing.js';
-import { MAX_TIMER_MS } from '../src/timer.js';
+import { Pacing } from '../src/fetch/pacing.js';
+import { MAX_TIMER_MS } from '../src/fetch/timer.js';
 import { jsonLines, runCli, spawnCli, watch } from './helpers/cli.js';
 import { mockTimers, useFixture } from './helpers/fixture.js';
 import { startSilentServer } from './helpers/raw.js';

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { retryAfterMs } from '../src/fetcher.js';
+import { retryAfterMs } from '../src/fetch/retry.js';
 import { jsonLines, runCli } from './helpers/cli.js';
 import { useFixture } from './helpers/fixture.js';
 import { startServer } from './helpers/server.js';

@@ -4,7 +4,7 @@
 
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
-import { REDIRECTS } from '../attempt.js';
+import { REDIRECTS } from '../fetch/redirect.js';
 import { codingOf, decodes } from '../checks/body.js';
 import { SaveError } from '../errors.js';
 import { BodySink, type Kept, type SinkOpener } from './sink.js';

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import type { LookupFunction, Socket } from 'node:net';
 import type { Agent, buildConnector, Client, Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici';
 import { dropContinue } from './interim.js';
-import { parseProxyUrl } from './url.js';
+import { parseProxyUrl } from '../url.js';
 
 const require = createRequire(import.meta.url);
 

@@ -3,12 +3,14 @@
 // saves, hashes or limits bodies (a sink, see bodies/sink.ts).
 
 import type { Dispatcher } from 'undici';
-import type { BodySink, SinkOpener } from './bodies/sink.js';
-import { BodyReader, type BodyRead } from './checks/body.js';
-import { sending, type SocketUser } from './checks/cert.js';
-import type { Wants } from './checks/evaluate.js';
+import type { BodySink, SinkOpener } from '../bodies/sink.js';
+import { BodyReader, type BodyRead } from '../checks/body.js';
+import { sending, type SocketUser } from '../checks/cert.js';
+import type { Wants } from '../checks/evaluate.js';
 import type { Deadlines, Expirable } from './deadlines.js';
-import type { ErrorCode } from './result.js';
+import type { ErrorCode } from '../result.js';
+import { errorCode } from './error-code.js';
+import { REDIRECTS } from './redirect.js';
 
 export interface Outcome {
   /** Response status, 0 when no response arrived. */
@@ -28,8 +30,6 @@ export interface Outcome {
   /** Where the body went when the run saves, hashes or limits bodies; else null. */
   sink: BodySink | null;
 }
-
-export const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
  * It is its own undici handler, using the direct callback API that undici 7 calls without an
@@ -187,45 +187,4 @@ export function locationText(value: Buffer | string): string | undefined {
   }
   text = text.replace(/^[ \t]+|[ \t]+$/g, '');
   return text === '' ? undefined : text;
-}
-
-const CERT_CODES: Record<string, ErrorCode> = {
-  CERT_HAS_EXPIRED: 'ECERT_EXPIRED',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'ECERT_SELF_SIGNED',
-  SELF_SIGNED_CERT_IN_CHAIN: 'ECERT_SELF_SIGNED',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'ECERT_UNTRUSTED',
-  UNABLE_TO_GET_ISSUER_CERT: 'ECERT_UNTRUSTED',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'ECERT_UNTRUSTED',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'ECERT_HOSTNAME',
-};
-
-const SAME_CODES = new Set<string>([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-]);
-
-/** Maps an error from undici, the socket or TLS to a stable, documented code. */
-export function errorCode(error: unknown): ErrorCode {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth += 1) {
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (SAME_CODES.has(code)) return code as ErrorCode;
-    if (code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NODATA') return 'ENOTFOUND';
-    // Out of file descriptors, for the process or the whole system: the socket was never opened.
-    if (code === 'EMFILE' || code === 'ENFILE') return 'EMFILE';
-    if (code === 'EPIPE' || code === 'UND_ERR_SOCKET') return 'ECONNRESET';
-    if (code.startsWith('UND_ERR_') && code.endsWith('_TIMEOUT')) return 'ETIMEDOUT';
-    if (code === 'UND_ERR_HEADERS_OVERFLOW') return 'EHEADERSOVERFLOW';
-    if (e.name === 'HTTPParserError' || code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')
-      return 'EPROTO';
-    const cert = CERT_CODES[code];
-    if (cert) return cert;
-    if (code.includes('CERT')) return 'ECERT';
-    if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) return 'EPROTO';
-    if (code === 'UND_ERR_ABORTED' && /proxy/i.test(e.message)) return 'EPROXY';
-  }
-  return 'EFETCH';
 }

@@ -8,8 +8,8 @@ import type { LookupAddress, LookupOptions } from 'node:dns';
 import { createRequire } from 'node:module';
 import { isIP, type LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { errorCode } from './attempt.js';
-import type { ErrorCode } from './result.js';
+import { errorCode } from './error-code.js';
+import type { ErrorCode } from '../result.js';
 
 const require = createRequire(import.meta.url);
 

@@ -3,7 +3,7 @@
 // timer and an AbortController per request.
 
 import { performance } from 'node:perf_hooks';
-import type { ErrorCode } from './result.js';
+import type { ErrorCode } from '../result.js';
 import { setLongTimeout, type LongTimer } from './timer.js';
 
 export interface Expirable {

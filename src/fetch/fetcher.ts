@@ -4,35 +4,23 @@
 import { performance } from 'node:perf_hooks';
 import { rootCertificates } from 'node:tls';
 import { connectionsOf, createDispatcher, envProxy } from './agent.js';
-import { Attempt, REDIRECTS, type Outcome } from './attempt.js';
-import { extraFields, fillExtraFields, withExtraFields } from './bodies/fields.js';
-import type * as Keeping from './bodies/keeper.js';
-import type { SinkOpener } from './bodies/sink.js';
-import { certOf, watchSockets } from './checks/cert.js';
-import { evaluate, type Wants } from './checks/evaluate.js';
-import type { Check } from './checks/parse.js';
-import { planner } from './checks/plan.js';
+import { Attempt, type Outcome } from './attempt.js';
+import { extraFields, fillExtraFields, withExtraFields } from '../bodies/fields.js';
+import type * as Keeping from '../bodies/keeper.js';
+import type { SinkOpener } from '../bodies/sink.js';
+import { certOf, watchSockets } from '../checks/cert.js';
+import { evaluate, type Wants } from '../checks/evaluate.js';
+import type { Check } from '../checks/parse.js';
+import { planner } from '../checks/plan.js';
 import { Deadlines } from './deadlines.js';
 import { Descriptors } from './descriptors.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from '../options.js';
 import { Pacing } from './pacing.js';
 import { Resolver } from './resolver.js';
-import { failedResult, isAccepted, type CheckFailure, type Entry, type ErrorCode, type Result } from './result.js';
-import { basicAuth, maskUrl, parseHttpUrl } from './url.js';
-
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
-const RETRY_ERRORS = new Set<ErrorCode>([
-  'ETIMEDOUT',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EFETCH',
-  'EMFILE',
-]);
-/** The longest backoff between two retries, whatever the attempt number. */
-const MAX_BACKOFF_MS = 30_000;
+import { failedResult, isAccepted, type CheckFailure, type Entry, type ErrorCode, type Result } from '../result.js';
+import { basicAuth, maskUrl, parseHttpUrl } from '../url.js';
+import { REDIRECTS, nextHop } from './redirect.js';
+import { retryAfter } from './retry.js';
 
 export interface Fetcher {
   /** Fetches one entry; always resolves. */
@@ -184,18 +172,16 @@ export function createFetcher(options: ResolvedOptions, keeping: typeof Keeping 
       const { status } = outcome;
 
       if (!error && REDIRECTS.has(status) && outcome.location !== undefined && follow) {
-        const target = parseHttpUrl(outcome.location, url);
         seen ??= new Set([first.href]);
-        if (!target) error = 'EINVALIDREDIRECT';
-        else if (redirects >= options.maxRedirects || seen.has(target.href)) error = 'ETOOMANYREDIRECTS';
+        const hop = nextHop(status, outcome.location, url, method, seen, options.maxRedirects);
+        if ('error' in hop) error = hop.error;
         else {
-          seen.add(target.href);
-          if (status === 303 ? method !== 'HEAD' : status <= 302 && method === 'POST') method = 'GET';
           // Credentials, from -H or from the URL, stay with the origin they were meant for.
-          if (target.origin !== first.origin) headers = baseHeaders;
+          if (hop.url.origin !== first.origin) headers = baseHeaders;
           redirects += 1;
           attempts -= 1;
-          url = target;
+          url = hop.url;
+          method = hop.method;
           if (outcome.sink !== null) await keeper?.settle(outcome.sink, false);
           continue;
         }
@@ -207,20 +193,16 @@ export function createFetcher(options: ResolvedOptions, keeping: typeof Keeping 
         continue;
       }
 
-      if (retries < options.retries && !stopped && (options.retryAll || IDEMPOTENT.has(method))) {
-        const retryable = error ? RETRY_ERRORS.has(error) : RETRY_STATUSES.has(status);
-        if (retryable) {
-          const asked = retryAfterMs(outcome.retryAfter);
-          if (asked === null || asked <= options.retryMaxWait) {
-            retries += 1;
-            // A retried attempt's body is not the entry's: its file goes before the wait.
-            if (outcome.sink !== null) await keeper?.settle(outcome.sink, false);
-            if (asked !== null) pacing.pause(url.origin, asked);
-            const wait = asked ?? Math.random() * Math.min(MAX_BACKOFF_MS, options.retryDelay * 2 ** (retries - 1));
-            await pacing.sleep(wait);
-            continue;
-          }
-        }
+      const retry = stopped
+        ? null
+        : retryAfter(error === outcome.error ? outcome : { ...outcome, error }, method, retries, options);
+      if (retry !== null) {
+        retries += 1;
+        // A retried attempt's body is not the entry's: its file goes before the wait.
+        if (outcome.sink !== null) await keeper?.settle(outcome.sink, false);
+        if (retry.serverAsked) pacing.pause(url.origin, retry.waitMs);
+        await pacing.sleep(retry.waitMs);
+        continue;
       }
 
       const final = outcome.error ? null : status;
@@ -305,13 +287,4 @@ function stoppedResult(entry: Entry, index: number, code: ErrorCode): Result {
   const url = parseHttpUrl(entry.url);
   const result = failedResult(entry, index, url ? code : 'EINVALIDURL');
   return url ? { ...result, finalUrl: maskUrl(url.href) } : result;
-}
-
-/** Retry-After as milliseconds from now: delay-seconds or an HTTP-date; null when absent or unreadable. */
-export function retryAfterMs(value: string | undefined, now = Date.now()): number | null {
-  if (value === undefined) return null;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
 }

@@ -3,7 +3,7 @@
 // and the waits between retries. A stop ends every wait at once.
 
 import type PQueue from 'p-queue';
-import type { Rate } from './options.js';
+import type { Rate } from '../options.js';
 import { setLongTimeout } from './timer.js';
 
 interface HostState {

@@ -15,6 +15,7 @@ import { createReporter } from '../report/formats.js';
 import { Output } from '../report/output.js';
 import { Summary } from '../report/summary.js';
 import { EXIT, STOP_SIGNALS } from './exit-codes.js';
+import { finishReport } from './finish.js';
 import { checkYoungGeneration } from './heap.js';
 import type { CliIO } from './io.js';
 import type { MergeFlags } from './program.js';
@@ -71,26 +72,14 @@ export async function runMerge(files: string[], flags: MergeFlags, io: CliIO, st
 
   const empty = summary.total === 0 && !flags.allowEmpty;
   if (head && !empty) output.write(head);
-  if (reporter.end && !empty && !output.failed) {
-    try {
-      for await (const text of reporter.end(summary, null)) {
-        const wait = output.write(text);
-        if (wait) await wait;
-        if (output.failed) break;
-      }
-    } catch (error) {
-      if (typeof (error as NodeJS.ErrnoException).code !== 'string') throw error;
-      output.fail(error as NodeJS.ErrnoException);
-    }
-  }
-  await output.end(flags.output !== undefined);
-  reporter.dispose?.();
-  if (output.failed) {
-    if (output.failed.code === 'EPIPE') return EXIT.brokenPipe;
-    const where = flags.output === undefined ? 'stdout' : `"${flags.output}"`;
-    io.stderr.write(`parfetch: cannot write the report to ${where}: ${output.failed.message}\n`);
-    return EXIT.writeFailed;
-  }
+  const failedWrite = await finishReport(
+    reporter,
+    output,
+    { summary, elapsedMs: null, write: !empty },
+    { file: flags.output, what: 'the report' },
+    io,
+  );
+  if (failedWrite !== null) return failedWrite;
   if (empty) {
     io.stderr.write('parfetch: no records in the files (--allow-empty accepts that)\n');
     return EXIT.usage;

@@ -12,6 +12,7 @@ import type { Interruption } from '../report/summary.js';
 import type { Entry } from '../result.js';
 import { CountedInput } from './counted-input.js';
 import { EXIT, STOP_SIGNALS } from './exit-codes.js';
+import { finishReport } from './finish.js';
 import { checkYoungGeneration } from './heap.js';
 import type { CliIO } from './io.js';
 import { optionsFromFlags } from './options.js';
@@ -135,27 +136,14 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
   }
   const empty = input.seen === 0 && input.ended && !flags.allowEmpty;
   if (head && !empty && !saveFailed) output.write(head);
-  if (reporter.end && !empty && !output.failed && !saveFailed) {
-    try {
-      for await (const text of reporter.end(summary, performance.now() - started)) {
-        const wait = output.write(text);
-        if (wait) await wait;
-        if (output.failed) break;
-      }
-    } catch (error) {
-      // A report that cannot be put together (its spool unreadable) is a failed write; a bug is not.
-      if (typeof (error as NodeJS.ErrnoException).code !== 'string') throw error;
-      output.fail(error as NodeJS.ErrnoException);
-    }
-  }
-  await output.end(flags.output !== undefined);
-  reporter.dispose?.();
-  if (output.failed) {
-    if (output.failed.code === 'EPIPE') return EXIT.brokenPipe;
-    const where = flags.output === undefined ? 'stdout' : `"${flags.output}"`;
-    io.stderr.write(`parfetch: cannot write results to ${where}: ${output.failed.message}\n`);
-    return EXIT.writeFailed;
-  }
+  const failedWrite = await finishReport(
+    reporter,
+    output,
+    { summary, elapsedMs: performance.now() - started, write: !empty && !saveFailed },
+    { file: flags.output, what: 'results' },
+    io,
+  );
+  if (failedWrite !== null) return failedWrite;
   if (saveFailed) {
     io.stderr.write(`parfetch: ${saveFailed.message}\n`);
     return EXIT.writeFailed;

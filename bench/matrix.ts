@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runTimed } from './measure.js';
 import { CURL_ID, ROOT, UNDICI_LOOP_ID, WGET2_ID, writeLines, type Invocation, type Job, type Tool } from './peers.js';
-import { consoleTable, fmt, summarize, toolTable, type RunRecord, type ToolRow } from './report.js';
+import {
+  consoleTable,
+  fmt,
+  summarize,
+  toolTable,
+  type RunRecord,
+  type ScenarioResult,
+  type ToolRow,
+} from './report.js';
 import type { Context } from './scenario.js';
 
 /** One tool in a scenario, with its own URL count. */
@@ -147,6 +155,11 @@ export function notesFor(rows: readonly ToolRow[]): string[] {
 export function parfetchOk(rows: readonly ToolRow[]): boolean {
   const row = rows.find((r) => r.toolId === 'parfetch');
   return row !== undefined && row.okRuns === row.runs;
+}
+
+/** A scenario's table as RESULTS.md shows it: the rows, the runs that failed verification, parfetch's verdict. */
+export function tableSection(rows: readonly ToolRow[]): Pick<ScenarioResult, 'table' | 'notes' | 'parfetchOk'> {
+  return { table: toolTable(rows), notes: notesFor(rows), parfetchOk: parfetchOk(rows) };
 }
 
 /** The rows of a scenario's table that its targets are checked against. */

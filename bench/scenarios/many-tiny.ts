@@ -1,8 +1,8 @@
 // S1, many tiny 200s: every tool fetches distinct URLs from the "200 ok" server at concurrency 64 (the slow peers
 // fewer of them); parfetch's URLs/s, CPU and memory against curl --parallel's.
 
-import { entry, keyRows, notesFor, parfetchOk, present, runMatrix, type KeyRows } from '../matrix.js';
-import { fmt, toolTable } from '../report.js';
+import { entry, keyRows, present, runMatrix, type KeyRows, tableSection } from '../matrix.js';
+import { fmt } from '../report.js';
 import { NOT_MEASURED, type Scenario } from '../scenario.js';
 import { loopbackUrl } from '../servers.js';
 import { peakRssTarget, verifiedRate } from '../targets.js';
@@ -30,9 +30,7 @@ export const manyTiny: Scenario<KeyRows> = {
         id: 'S1',
         title: 'many tiny 200s',
         description: `${fmt.int(big)} distinct URLs (/i/0…) on the "200 ok" server, concurrency 64 for every tool. Slow peers get fewer URLs; compare URLs/s.`,
-        table: toolTable(rows),
-        notes: notesFor(rows),
-        parfetchOk: parfetchOk(rows),
+        ...tableSection(rows),
       },
     };
   },

@@ -1,8 +1,8 @@
 // S2, a slow server: every answer takes the delay server's 50 ms, so the wall time is bound by latency and
 // concurrency; parfetch's against the ideal.
 
-import { entry, keyRows, notesFor, parfetchOk, present, runMatrix, type KeyRows } from '../matrix.js';
-import { fmt, toolTable } from '../report.js';
+import { entry, keyRows, present, runMatrix, type KeyRows, tableSection } from '../matrix.js';
+import { fmt } from '../report.js';
 import { NOT_MEASURED, type Scenario } from '../scenario.js';
 import { loopbackUrl } from '../servers.js';
 
@@ -31,9 +31,7 @@ export const slowServer: Scenario<KeyRows> = {
         id: 'S2',
         title: `${delayMs} ms server, concurrency ${concurrency}`,
         description: `${fmt.int(count)} URLs to a node:http server that answers each request after ${delayMs} ms; concurrency ${concurrency}, so the ideal wall time is ${fmt.sec(ideal)}.${ctx.quick ? ' Quick mode: xargs+curl, Python and aria2c run only in the full bench.' : ''}`,
-        table: toolTable(rows),
-        notes: notesFor(rows),
-        parfetchOk: parfetchOk(rows),
+        ...tableSection(rows),
       },
     };
   },

@@ -1,8 +1,8 @@
 // S3, a long list streamed through stdin: parfetch alone on a million URLs piped into `parfetch -`; its memory
 // must stay flat, and its rate near S1's.
 
-import { keyRows, notesFor, parfetchOk, runMatrix, type KeyRows } from '../matrix.js';
-import { fmt, toolTable } from '../report.js';
+import { keyRows, runMatrix, type KeyRows, tableSection } from '../matrix.js';
+import { fmt } from '../report.js';
 import type { Scenario } from '../scenario.js';
 import { loopbackUrl } from '../servers.js';
 import { peakRssTarget, shareOfS1Target } from '../targets.js';
@@ -22,9 +22,7 @@ export const stdinStream: Scenario<KeyRows> = {
         id: 'S3',
         title: 'long list through stdin',
         description: `${fmt.int(count)} URLs generated into a temp file and piped into parfetch's stdin (\`parfetch -c 64 -\`); output checked line by line (one "200 <url>" per input line, in order) and exit code 0.`,
-        table: toolTable(rows),
-        notes: notesFor(rows),
-        parfetchOk: parfetchOk(rows),
+        ...tableSection(rows),
       },
     };
   },

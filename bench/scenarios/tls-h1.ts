@@ -2,9 +2,9 @@
 // with its insecure flag, on loopback: every tool speaks the same protocol as parfetch. parfetch's URLs/s against
 // wget2's, and its peak RSS.
 
-import { entry, keyRows, notesFor, parfetchOk, present, runMatrix, type KeyRows } from '../matrix.js';
+import { entry, keyRows, present, runMatrix, type KeyRows, tableSection } from '../matrix.js';
 import { originUrl } from '../origins.js';
-import { fmt, toolTable } from '../report.js';
+import { fmt } from '../report.js';
 import { Missing, skippedResult, type Scenario } from '../scenario.js';
 import { peakRssTarget, rateAtLeastTarget } from '../targets.js';
 
@@ -34,9 +34,7 @@ export const tlsH1: Scenario<KeyRows | null> = {
         id: ID,
         title: TITLE,
         description: `${fmt.int(count)} distinct URLs (/i/0…) on one nginx HTTPS origin offering only HTTP/1.1, concurrency 64; insecure flags for the self-signed certificate.`,
-        table: toolTable(rows),
-        notes: notesFor(rows),
-        parfetchOk: parfetchOk(rows),
+        ...tableSection(rows),
       },
     };
   },

@@ -4,10 +4,10 @@
 // requests in flight: over h2 each connection carries up to `--http2-request-window` (30) at once, so a second wget2
 // row with a window of 1 keeps it to 64 like the others. parfetch's URLs/s against wget2's, and its peak RSS.
 
-import { entry, keyRows, notesFor, parfetchOk, present, runMatrix, type KeyRows } from '../matrix.js';
+import { entry, keyRows, present, runMatrix, type KeyRows, tableSection } from '../matrix.js';
 import { originUrl } from '../origins.js';
 import { withArgs } from '../peers.js';
-import { fmt, toolTable } from '../report.js';
+import { fmt } from '../report.js';
 import { Missing, farNote, skippedResult, type Scenario } from '../scenario.js';
 import { peakRssTarget, rateAtLeastTarget } from '../targets.js';
 
@@ -45,9 +45,7 @@ function tlsH2Scenario(far: boolean): Scenario<KeyRows | null> {
           id,
           title,
           description: `${fmt.int(count)} distinct URLs (/i/0…) on one nginx HTTPS origin offering HTTP/2 and HTTP/1.1 (ALPN), concurrency 64, ${reps} repetitions; insecure flags for the self-signed certificate (parfetch and curl -k, wget2 --no-check-certificate). parfetch and the reference loop speak HTTP/1.1, curl and wget2 HTTP/2. wget2 runs up to 64 connections (\`--max-threads=64\`) with up to 30 requests in flight on each by default; the \`${WINDOW_1}\` row holds it to one per connection, 64 in all.${where}`,
-          table: toolTable(rows),
-          notes: notesFor(rows),
-          parfetchOk: parfetchOk(rows),
+          ...tableSection(rows),
         },
       };
     },

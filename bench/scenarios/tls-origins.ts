@@ -3,9 +3,9 @@
 // and across a 20 ms round trip (T3-RTT). Connection set-up and TLS handshakes weigh here. parfetch's URLs/s
 // against curl --parallel's, and its peak RSS.
 
-import { entry, keyRows, notesFor, parfetchOk, present, runMatrix, type KeyRows } from '../matrix.js';
+import { entry, keyRows, present, runMatrix, type KeyRows, tableSection } from '../matrix.js';
 import { originUrl } from '../origins.js';
-import { fmt, toolTable } from '../report.js';
+import { fmt } from '../report.js';
 import { Missing, farNote, skippedResult, type Scenario } from '../scenario.js';
 import { peakRssTarget, rateAtLeastTarget } from '../targets.js';
 
@@ -37,9 +37,7 @@ function tlsOriginsScenario(far: boolean): Scenario<KeyRows | null> {
           id,
           title,
           description: `${fmt.int(count)} URLs round-robin over ${ports.many.length} HTTPS ports of one nginx (${ports.many.length} origins, HTTP/2 and HTTP/1.1 by ALPN, each port with its own session ticket key), concurrency 64, ${reps} repetitions; insecure flags for the self-signed certificate.${where}`,
-          table: toolTable(rows),
-          notes: notesFor(rows),
-          parfetchOk: parfetchOk(rows),
+          ...tableSection(rows),
         },
       };
     },

@@ -7,7 +7,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decoderFor, type Decoder } from '../checks/body.js';
+import { decoderFor, releaseDecoder, type Decoder } from '../checks/body.js';
 import type { ErrorCode } from '../result.js';
 
 /** What becomes of one body. */
@@ -215,9 +215,7 @@ export class BodySink {
     const { decoder } = this;
     if (!decoder) return;
     this.decoder = null;
-    decoder.removeAllListeners();
-    decoder.on('error', () => undefined);
-    decoder.destroy();
+    releaseDecoder(decoder);
   }
 
   private unpause(): void {

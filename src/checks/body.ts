@@ -39,6 +39,13 @@ export function decodes(coding: string): boolean {
   return CODINGS.has(coding);
 }
 
+/** Lets a decoder go at once: its listeners removed, a late error swallowed, its memory freed. */
+export function releaseDecoder(decoder: Decoder): void {
+  decoder.removeAllListeners();
+  decoder.on('error', () => undefined);
+  decoder.destroy();
+}
+
 /**
  * A streaming decoder for `coding` (gzip, x-gzip, deflate or br), given the body's first chunk.
  * Servers send `deflate` as zlib data (RFC 9110) or, wrongly, as raw deflate: the first byte
@@ -163,9 +170,7 @@ export class BodyReader {
     const { decoder } = this;
     if (!decoder) return;
     this.decoder = null;
-    decoder.removeAllListeners();
-    decoder.on('error', () => undefined);
-    decoder.destroy();
+    releaseDecoder(decoder);
   }
 
   private unpause(): void {

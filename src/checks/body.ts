@@ -2,17 +2,12 @@
 // counted after decoding and stopped at the cap, so neither a large body nor a compression bomb
 // holds more than the cap. Only entries with such a check read one; others drain and discard.
 
-import {
-  constants,
-  createBrotliDecompress,
-  createGunzip,
-  createInflate,
-  createInflateRaw,
-  type BrotliDecompress,
-  type Gunzip,
-  type Inflate,
-  type InflateRaw,
-} from 'node:zlib';
+import { createRequire } from 'node:module';
+import type { BrotliDecompress, Gunzip, Inflate, InflateRaw } from 'node:zlib';
+
+const require = createRequire(import.meta.url);
+/** node:zlib, loaded by the first compressed body: a run that decodes none never loads it. */
+let zlib: typeof import('node:zlib') | null = null;
 
 /** What was kept of a body. */
 export interface BodyRead {
@@ -53,17 +48,19 @@ export function releaseDecoder(decoder: Decoder): void {
  * it, instead of failing what was decoded.
  */
 export function decoderFor(coding: string, first: Buffer): Decoder {
-  const zlib = { flush: constants.Z_SYNC_FLUSH, finishFlush: constants.Z_SYNC_FLUSH };
+  zlib ??= require('node:zlib') as typeof import('node:zlib');
+  const { constants } = zlib;
+  const flush = { flush: constants.Z_SYNC_FLUSH, finishFlush: constants.Z_SYNC_FLUSH };
   return coding === 'br'
-    ? createBrotliDecompress({
+    ? zlib.createBrotliDecompress({
         flush: constants.BROTLI_OPERATION_FLUSH,
         finishFlush: constants.BROTLI_OPERATION_FLUSH,
       })
     : coding === 'deflate'
       ? ((first[0] ?? 0) & 0x0f) === 8
-        ? createInflate(zlib)
-        : createInflateRaw(zlib)
-      : createGunzip(zlib);
+        ? zlib.createInflate(flush)
+        : zlib.createInflateRaw(flush)
+      : zlib.createGunzip(flush);
 }
 
 /**

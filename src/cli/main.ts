@@ -8,7 +8,6 @@ import { EXIT } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { capYoungGeneration, tightenOldGeneration } from './heap.js';
 import { buildMergeProgram, buildProgram, type Flags, type MergeFlags } from './program.js';
-import { runSession } from './session.js';
 import { Stopping } from './stopping.js';
 
 export { EXIT } from './exit-codes.js';
@@ -39,6 +38,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       const { runMerge } = await import('./merge.js');
       return await runMerge(program.args, program.opts<MergeFlags>(), io, stopping);
     }
+    // Loaded only now, so --help and --version do not load what a run needs.
+    const { runSession } = await import('./session.js');
     return await runSession(program.args, program.opts<Flags>(), io, stopping);
   } catch (error) {
     if (error instanceof UsageError) {

@@ -20,18 +20,14 @@ export async function load(url, context, next) {
 }
 `;
 
-/**
- * Preloaded: registers the hook, and at exit writes Node's own modules and the CommonJS ones
- * loaded, and the size libuv's thread pool was given (it reads it once, before the first read).
- */
+/** Preloaded: registers the hook, and at exit writes Node's own modules and the CommonJS ones loaded. */
 const PROBE = `const { register } = require('node:module');
 const { writeFileSync } = require('node:fs');
 const out = process.env.PROBE_OUT;
 register(process.env.PROBE_HOOKS, { data: { file: out + '.esm' } });
 process.on('exit', () => {
   const builtins = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13));
-  const pool = process.env.UV_THREADPOOL_SIZE;
-  writeFileSync(out, JSON.stringify({ builtins, commonjs: Object.keys(require.cache), pool }));
+  writeFileSync(out, JSON.stringify({ builtins, commonjs: Object.keys(require.cache) }));
 });
 `;
 
@@ -40,8 +36,6 @@ interface Loaded {
   builtins: string[];
   /** Files, of ES modules (as URLs) and CommonJS modules (as paths). */
   files: string[];
-  /** UV_THREADPOOL_SIZE as the CLI left it. */
-  pool: string | undefined;
 }
 
 let dir = '';
@@ -61,10 +55,7 @@ after(async () => {
 });
 
 /** Runs the CLI (stdin, stdout and stderr are pipes) and lists what it loaded. */
-async function loadedBy(
-  args: readonly string[],
-  stdin?: string,
-): Promise<{ code: number | null; stdout: string; loaded: Loaded }> {
+async function loadedBy(args: readonly string[]): Promise<{ code: number | null; stdout: string; loaded: Loaded }> {
   runs += 1;
   const out = join(dir, `loaded-${runs}.json`);
   const env = cleanEnv({
@@ -72,16 +63,11 @@ async function loadedBy(
     PROBE_OUT: out,
     PROBE_HOOKS: pathToFileURL(join(dir, 'hooks.mjs')).href,
   });
-  delete env['UV_THREADPOOL_SIZE'];
-  const run = await runCli(args, { env, ...(stdin === undefined ? {} : { stdin }) });
+  const run = await runCli(args, { env });
   assert.equal(run.stderr, '');
-  const { builtins, commonjs, pool } = JSON.parse(readFileSync(out, 'utf8')) as {
-    builtins: string[];
-    commonjs: string[];
-    pool?: string;
-  };
+  const { builtins, commonjs } = JSON.parse(readFileSync(out, 'utf8')) as { builtins: string[]; commonjs: string[] };
   const esm = readFileSync(`${out}.esm`, 'utf8').split('\n').filter(Boolean);
-  return { code: run.code, stdout: run.stdout, loaded: { builtins, files: [...esm, ...commonjs], pool } };
+  return { code: run.code, stdout: run.stdout, loaded: { builtins, files: [...esm, ...commonjs] } };
 }
 
 /** The loaded files whose path contains one of `parts`. */
@@ -126,23 +112,5 @@ describe('start-up', () => {
       [],
     );
     assert.equal(loaded.builtins.includes('zlib'), false, 'node:zlib is loaded');
-  });
-
-  it('sizes the thread pool to the names a command line of URLs can look up at once, and a list to 64', async () => {
-    const one = await loadedBy(['-q', '--no-progress', `${server.base}/a`]);
-    assert.equal(one.code, 0);
-    assert.equal(one.loaded.pool, '4');
-    const urls = Array.from({ length: 10 }, (_, i) => `${server.base}/${i}`);
-    const ten = await loadedBy(['-q', ...urls]);
-    assert.equal(ten.code, 0);
-    assert.equal(ten.loaded.pool, '11');
-    assert.equal((await loadedBy(['--version'])).loaded.pool, '4');
-    // A list (stdin here), or a value after a flag, may hold any number of names.
-    const list = await loadedBy(['-q'], `${server.base}/b\n`);
-    assert.equal(list.code, 0);
-    assert.equal(list.loaded.pool, '64');
-    const valued = await loadedBy(['-q', '-c', '2', `${server.base}/c`]);
-    assert.equal(valued.code, 0);
-    assert.equal(valued.loaded.pool, '64');
   });
 });

@@ -51,11 +51,11 @@ function lines(text: string): string[] {
   return text.split('\n').filter((line) => line !== '');
 }
 
-function assertWriteFailure(run: CliRun, where: string): void {
+function assertWriteFailure(run: CliRun, where: string, what = 'results'): void {
   assert.equal(run.code, 74, run.stderr);
   const errors = lines(run.stderr);
   assert.equal(errors.length, 1, run.stderr);
-  assert.match(errors[0] ?? '', new RegExp(`^parfetch: cannot write results to ${where}: ENOSPC`));
+  assert.match(errors[0] ?? '', new RegExp(`^parfetch: cannot write ${what} to ${where}: ENOSPC`));
 }
 
 describe('the exit status', () => {
@@ -135,6 +135,13 @@ describe('a failed write of the results', { skip: noFull }, () => {
       assertWriteFailure(run, 'stdout');
     });
   }
+
+  it('exits 74 with one line when --help or --version cannot be written', async () => {
+    for (const flag of ['--help', '-h', 'merge --help']) {
+      assertWriteFailure(await runWith(flag.split(' '), { stdout: FULL }), 'stdout', 'the help');
+    }
+    assertWriteFailure(await runWith(['--version'], { stdout: FULL }), 'stdout', 'the version');
+  });
 
   it('exits 74 for many records too, to -o and to stdout, whatever the results were', async () => {
     const list = await fx.file('many.txt', urlList(3000));

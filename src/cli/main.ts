@@ -19,8 +19,14 @@ export type { CliIO } from './io.js';
  */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   const merging = argv[0] === 'merge';
+  // What --help and --version print goes to stdout like results: a failed write is exit 74 too.
+  let printed: Promise<Error | null | undefined> = Promise.resolve(null);
   const program = (merging ? buildMergeProgram() : buildProgram()).exitOverride().configureOutput({
-    writeOut: (text) => void io.stdout.write(text),
+    writeOut: (text) => {
+      // The write's callback reports its failure; the stream's 'error' event would crash.
+      if (io.stdout.listenerCount('error') === 0) io.stdout.once('error', () => undefined);
+      printed = new Promise((resolve) => io.stdout.write(text, resolve));
+    },
     writeErr: (text) => void io.stderr.write(text),
     outputError: (text, write) => write(text.replace(/^error: /, 'parfetch: ')),
   });
@@ -28,7 +34,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     program.parse(merging ? argv.slice(1) : [...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+      if (error.code !== 'commander.helpDisplayed' && error.code !== 'commander.version') return EXIT.usage;
+      return printFailure(await printed, error.code === 'commander.version' ? 'the version' : 'the help', io);
     }
     throw error;
   }
@@ -50,6 +57,14 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   } finally {
     stopping.release();
   }
+}
+
+/** The exit status once --help or --version has been written, or could not be. */
+function printFailure(failed: Error | null | undefined, what: string, io: CliIO): number {
+  if (!failed) return EXIT.ok;
+  if ((failed as NodeJS.ErrnoException).code === 'EPIPE') return EXIT.brokenPipe;
+  io.stderr.write(`parfetch: cannot write ${what} to stdout: ${failed.message}\n`);
+  return EXIT.writeFailed;
 }
 
 /** Entry point for the bin shim: runs, flushes, and exits even if stdin is still open. */

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import type { LookupFunction, Socket } from 'node:net';
 import type { Agent, buildConnector, Client, Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici';
 import { dropContinue } from './interim.js';
+import { followDemand } from './following.js';
 import { parseProxyUrl } from '../url.js';
 
 const require = createRequire(import.meta.url);
@@ -123,6 +124,7 @@ export function createDispatcher({
       });
     const dispatcher: Dispatcher =
       connections === 1 ? new Client(origin, { ...options, connect }) : new Pool(origin, { ...options, connect });
+    if (connections !== 1) followDemand(dispatcher, connections);
     keepThroughShortages(dispatcher);
     return dispatcher;
   };

@@ -1,0 +1,102 @@
+// Connections per origin that follow the list. undici's Pool opens a connection for each request
+// that finds the origin's connections busy, up to its cap, and parfetch's cap is the concurrency,
+// because a list of one origin needs that many. But on a list spread over many origins two
+// requests to one origin are now and then in flight at once, and each such meeting costs a second
+// connection (a TLS handshake, a socket, its buffers) that the origin does not need: a request
+// waiting for the busy connection is served sooner than one that opens its own, which takes a
+// connect, a handshake and then the request. So a request that finds every connection of its
+// origin busy waits for one when nothing else waits there; the origin gets another connection when
+// a second request comes to wait, or when one has waited WAIT_MS: what a list of one origin
+// brings at once, and what a long answer would otherwise hold up.
+
+import { createRequire } from 'node:module';
+import type { Dispatcher } from 'undici';
+
+const require = createRequire(import.meta.url);
+
+/** How long a request waits for its origin's busy connection before the origin gets another. */
+export const WAIT_MS = 100;
+
+/** undici's internal names for a pool's parts (undici 7: `dispatcher/pool-base.js`, `core/symbols.js`). */
+interface Names {
+  clients: symbol;
+  needDrain: symbol;
+  getDispatcher: symbol;
+  queued: symbol;
+  dispatch: symbol;
+  destroy: symbol;
+}
+
+function loadNames(): Names | null {
+  try {
+    const base = require('undici/lib/dispatcher/pool-base.js') as Record<string, unknown>;
+    const core = require('undici/lib/core/symbols.js') as Record<string, unknown>;
+    const names = {
+      clients: base['kClients'],
+      needDrain: base['kNeedDrain'],
+      getDispatcher: base['kGetDispatcher'],
+      queued: core['kQueued'],
+      dispatch: core['kDispatch'],
+      destroy: core['kDestroy'],
+    };
+    return Object.values(names).every((name) => typeof name === 'symbol') ? (names as Names) : null;
+  } catch {
+    return null;
+  }
+}
+
+let names: Names | null | undefined;
+
+type Parts = Record<symbol, unknown>;
+
+/**
+ * Makes `pool` (an undici Pool of at most `most` connections) open a connection only as its
+ * origin's demand grows. Left as it is if this undici's pool does not have the expected parts.
+ */
+export function followDemand(pool: Dispatcher, most: number): void {
+  names ??= loadNames();
+  const self = pool as Dispatcher & Parts;
+  const n = names;
+  if (n === null || typeof self[n.getDispatcher] !== 'function' || !Array.isArray(self[n.clients])) return;
+  const choose = self[n.getDispatcher] as (this: Parts) => Parts | undefined;
+  const dispatch = self[n.dispatch] as (this: Parts, ...args: unknown[]) => boolean;
+  const destroy = self[n.destroy] as (this: Parts, ...args: unknown[]) => unknown;
+  const clients = self[n.clients] as Parts[];
+  const queued = (): number => self[n.queued] as number;
+  let timer: NodeJS.Timeout | null = null;
+
+  /** A new connection, for the request being dispatched (queued ones wait for the next free one). */
+  const open = (): Parts | undefined => {
+    // undici hands a new client the first queued request when the pool is marked as waiting; the
+    // request being dispatched goes to it instead, so the mark is off while it is added.
+    const waiting = self[n.needDrain];
+    self[n.needDrain] = false;
+    const client = choose.call(self);
+    self[n.needDrain] = waiting;
+    return client;
+  };
+  const waited = (): void => {
+    timer = null;
+    if (queued() === 0 || clients.length >= most || (pool as Dispatcher & { destroyed: boolean }).destroyed) return;
+    // The pool is marked as waiting, so the new client takes the first queued request.
+    self[n.needDrain] = true;
+    choose.call(self);
+    if (queued() > 1) timer = setTimeout(waited, WAIT_MS);
+  };
+
+  self[n.getDispatcher] = function (this: Parts): Parts | undefined {
+    for (const client of clients) if (!client[n.needDrain]) return client;
+    if (clients.length === 0 || (clients.length < most && queued() > 0)) return open();
+    return undefined;
+  };
+  self[n.dispatch] = function (this: Parts, ...args: unknown[]): boolean {
+    const free = dispatch.apply(this, args);
+    if (timer === null && queued() > 0) timer = setTimeout(waited, WAIT_MS);
+    return free;
+  };
+  self[n.destroy] = function (this: Parts, ...args: unknown[]): unknown {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    return destroy.apply(this, args);
+  };
+}

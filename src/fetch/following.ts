@@ -23,6 +23,7 @@ interface Names {
   needDrain: symbol;
   getDispatcher: symbol;
   queued: symbol;
+  connected: symbol;
   dispatch: symbol;
   destroy: symbol;
 }
@@ -36,6 +37,7 @@ function loadNames(): Names | null {
       needDrain: base['kNeedDrain'],
       getDispatcher: base['kGetDispatcher'],
       queued: core['kQueued'],
+      connected: core['kConnected'],
       dispatch: core['kDispatch'],
       destroy: core['kDestroy'],
     };
@@ -55,7 +57,7 @@ type Parts = Record<symbol, unknown>;
  */
 export function followDemand(pool: Dispatcher, most: number): void {
   names ??= loadNames();
-  const self = pool as Dispatcher & Parts;
+  const self = pool as Dispatcher & Parts & { destroyed: boolean };
   const n = names;
   if (n === null || typeof self[n.getDispatcher] !== 'function' || !Array.isArray(self[n.clients])) return;
   const choose = self[n.getDispatcher] as (this: Parts) => Parts | undefined;
@@ -64,6 +66,11 @@ export function followDemand(pool: Dispatcher, most: number): void {
   const clients = self[n.clients] as Parts[];
   const queued = (): number => self[n.queued] as number;
   let timer: NodeJS.Timeout | null = null;
+  /** When the first request still waiting started to wait (requests only join the queue in `dispatch`). */
+  let since = 0;
+  const wait = (ms: number): void => {
+    timer = setTimeout(waited, ms);
+  };
 
   /** A new connection, for the request being dispatched (queued ones wait for the next free one). */
   const open = (): Parts | undefined => {
@@ -77,21 +84,34 @@ export function followDemand(pool: Dispatcher, most: number): void {
   };
   const waited = (): void => {
     timer = null;
-    if (queued() === 0 || clients.length >= most || (pool as Dispatcher & { destroyed: boolean }).destroyed) return;
+    if (queued() === 0 || clients.length >= most || self.destroyed) return;
+    const left = since + WAIT_MS - Date.now();
+    if (left > 0) return wait(left);
+    // A connection still being set up is as near as a new one would be.
+    if (clients.some((client) => client[n.connected] !== true)) return wait(WAIT_MS);
     // The pool is marked as waiting, so the new client takes the first queued request.
     self[n.needDrain] = true;
     choose.call(self);
-    if (queued() > 1) timer = setTimeout(waited, WAIT_MS);
+    since = Date.now();
+    if (queued() > 1) wait(WAIT_MS);
   };
 
+  // undici's pool asks for a client twice per request: one to take it, then one that is free
+  // for the next (where its own choice opens a connection ahead of need); that second time, none opens.
+  let asked = 0;
   self[n.getDispatcher] = function (this: Parts): Parts | undefined {
+    asked += 1;
     for (const client of clients) if (!client[n.needDrain]) return client;
+    if (asked > 1) return undefined;
     if (clients.length === 0 || (clients.length < most && queued() > 0)) return open();
     return undefined;
   };
   self[n.dispatch] = function (this: Parts, ...args: unknown[]): boolean {
+    asked = 0;
+    const before = queued();
     const free = dispatch.apply(this, args);
-    if (timer === null && queued() > 0) timer = setTimeout(waited, WAIT_MS);
+    if (before === 0 && queued() > 0) since = Date.now();
+    if (timer === null && queued() > 0) wait(WAIT_MS);
     return free;
   };
   self[n.destroy] = function (this: Parts, ...args: unknown[]): unknown {

@@ -3,8 +3,8 @@
 // because a list of one origin needs that many. But on a list spread over many origins two
 // requests to one origin are now and then in flight at once, and each such meeting costs a second
 // connection (a TLS handshake, a socket, its buffers) that the origin does not need: a request
-// waiting for the busy connection is served sooner than one that opens its own, which takes a
-// connect, a handshake and then the request. So a request that finds every connection of its
+// waiting for the busy connection is most often served sooner than one that opens its own, which
+// takes a connect, a handshake and then the request. So a request that finds every connection of its
 // origin busy waits for one when nothing else waits there; the origin gets another connection when
 // a second request comes to wait, or when one has waited WAIT_MS: what a list of one origin
 // brings at once, and what a long answer would otherwise hold up.
@@ -24,6 +24,7 @@ interface Names {
   getDispatcher: symbol;
   queued: symbol;
   connected: symbol;
+  size: symbol;
   dispatch: symbol;
   destroy: symbol;
 }
@@ -38,6 +39,7 @@ function loadNames(): Names | null {
       getDispatcher: base['kGetDispatcher'],
       queued: core['kQueued'],
       connected: core['kConnected'],
+      size: core['kSize'],
       dispatch: core['kDispatch'],
       destroy: core['kDestroy'],
     };
@@ -66,21 +68,37 @@ export function followDemand(pool: Dispatcher, most: number): void {
   const clients = self[n.clients] as Parts[];
   const queued = (): number => self[n.queued] as number;
   let timer: NodeJS.Timeout | null = null;
-  /** When the first request still waiting started to wait (requests only join the queue in `dispatch`). */
+  /** When the queue last went from empty to waiting, or the last growth (requests join it only in `dispatch`). */
   let since = 0;
   const wait = (ms: number): void => {
     timer = setTimeout(waited, ms);
   };
 
-  /** A new connection, for the request being dispatched (queued ones wait for the next free one). */
+  /** A new connection, for the request being dispatched when none waits. */
   const open = (): Parts | undefined => {
-    // undici hands a new client the first queued request when the pool is marked as waiting; the
-    // request being dispatched goes to it instead, so the mark is off while it is added.
+    // undici hands a new client the first queued request when the pool is marked as waiting:
+    // here that would queue it behind the request being dispatched, so the mark is off meanwhile.
     const waiting = self[n.needDrain];
     self[n.needDrain] = false;
     const client = choose.call(self);
     self[n.needDrain] = waiting;
     return client;
+  };
+  /** Clients added for queued requests that have not taken theirs yet (they do in a microtask). */
+  let promised = 0;
+  /** A new connection for the first request waiting, so that requests go out in their order. */
+  const grow = (): void => {
+    self[n.needDrain] = true;
+    const client = choose.call(self);
+    if (!client) return;
+    // Busy until its turn comes, so that no request dispatched meanwhile takes it first.
+    client[n.needDrain] = true;
+    promised += 1;
+    queueMicrotask(() => {
+      promised -= 1;
+      // The queue emptied before its turn: free for the next request.
+      if (client[n.needDrain] === true && client[n.size] === 0) client[n.needDrain] = false;
+    });
   };
   const waited = (): void => {
     timer = null;
@@ -89,9 +107,7 @@ export function followDemand(pool: Dispatcher, most: number): void {
     if (left > 0) return wait(left);
     // A connection still being set up is as near as a new one would be.
     if (clients.some((client) => client[n.connected] !== true)) return wait(WAIT_MS);
-    // The pool is marked as waiting, so the new client takes the first queued request.
-    self[n.needDrain] = true;
-    choose.call(self);
+    grow();
     since = Date.now();
     if (queued() > 1) wait(WAIT_MS);
   };
@@ -103,7 +119,10 @@ export function followDemand(pool: Dispatcher, most: number): void {
     asked += 1;
     for (const client of clients) if (!client[n.needDrain]) return client;
     if (asked > 1) return undefined;
-    if (clients.length === 0 || (clients.length < most && queued() > 0)) return open();
+    if (clients.length === 0 && queued() === 0) return open();
+    // Another request waits already (or no connection is left for those waiting): the first of
+    // them gets a new connection, and this one waits behind them.
+    if (clients.length < most && (clients.length === 0 || queued() > promised)) grow();
     return undefined;
   };
   self[n.dispatch] = function (this: Parts, ...args: unknown[]): boolean {

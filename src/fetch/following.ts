@@ -63,10 +63,11 @@ export function followDemand(pool: Dispatcher, most: number): void {
   const n = names;
   if (n === null || typeof self[n.getDispatcher] !== 'function' || !Array.isArray(self[n.clients])) return;
   const choose = self[n.getDispatcher] as (this: Parts) => Parts | undefined;
-  const dispatch = self[n.dispatch] as (this: Parts, ...args: unknown[]) => boolean;
+  const dispatch = self[n.dispatch] as (this: Parts, options: unknown, handler: unknown) => boolean;
   const destroy = self[n.destroy] as (this: Parts, ...args: unknown[]) => unknown;
   const clients = self[n.clients] as Parts[];
-  const queued = (): number => self[n.queued] as number;
+  const { needDrain, size, connected, queued: queuedCount } = n;
+  const queued = (): number => self[queuedCount] as number;
   let timer: NodeJS.Timeout | null = null;
   /** When the queue last went from empty to waiting, or the last growth (requests join it only in `dispatch`). */
   let since = 0;
@@ -78,26 +79,26 @@ export function followDemand(pool: Dispatcher, most: number): void {
   const open = (): Parts | undefined => {
     // undici hands a new client the first queued request when the pool is marked as waiting:
     // here that would queue it behind the request being dispatched, so the mark is off meanwhile.
-    const waiting = self[n.needDrain];
-    self[n.needDrain] = false;
+    const waiting = self[needDrain];
+    self[needDrain] = false;
     const client = choose.call(self);
-    self[n.needDrain] = waiting;
+    self[needDrain] = waiting;
     return client;
   };
   /** Clients added for queued requests that have not taken theirs yet (they do in a microtask). */
   let promised = 0;
   /** A new connection for the first request waiting, so that requests go out in their order. */
   const grow = (): void => {
-    self[n.needDrain] = true;
+    self[needDrain] = true;
     const client = choose.call(self);
     if (!client) return;
     // Busy until its turn comes, so that no request dispatched meanwhile takes it first.
-    client[n.needDrain] = true;
+    client[needDrain] = true;
     promised += 1;
     queueMicrotask(() => {
       promised -= 1;
       // The queue emptied before its turn: free for the next request.
-      if (client[n.needDrain] === true && client[n.size] === 0) client[n.needDrain] = false;
+      if (client[needDrain] === true && client[size] === 0) client[needDrain] = false;
     });
   };
   const waited = (): void => {
@@ -106,7 +107,7 @@ export function followDemand(pool: Dispatcher, most: number): void {
     const left = since + WAIT_MS - Date.now();
     if (left > 0) return wait(left);
     // A connection still being set up is as near as a new one would be.
-    if (clients.some((client) => client[n.connected] !== true)) return wait(WAIT_MS);
+    if (clients.some((client) => client[connected] !== true)) return wait(WAIT_MS);
     grow();
     since = Date.now();
     if (queued() > 1) wait(WAIT_MS);
@@ -117,7 +118,10 @@ export function followDemand(pool: Dispatcher, most: number): void {
   let asked = 0;
   self[n.getDispatcher] = function (this: Parts): Parts | undefined {
     asked += 1;
-    for (const client of clients) if (!client[n.needDrain]) return client;
+    for (let i = 0; i < clients.length; i += 1) {
+      const client = clients[i] as Parts;
+      if (!client[needDrain]) return client;
+    }
     if (asked > 1) return undefined;
     if (clients.length === 0 && queued() === 0) return open();
     // Another request waits already (or no connection is left for those waiting): the first of
@@ -125,10 +129,10 @@ export function followDemand(pool: Dispatcher, most: number): void {
     if (clients.length < most && (clients.length === 0 || queued() > promised)) grow();
     return undefined;
   };
-  self[n.dispatch] = function (this: Parts, ...args: unknown[]): boolean {
+  self[n.dispatch] = function (this: Parts, options: unknown, handler: unknown): boolean {
     asked = 0;
     const before = queued();
-    const free = dispatch.apply(this, args);
+    const free = dispatch.call(this, options, handler);
     if (before === 0 && queued() > 0) since = Date.now();
     if (timer === null && queued() > 0) wait(WAIT_MS);
     return free;

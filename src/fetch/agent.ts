@@ -5,8 +5,10 @@
 
 import { createRequire } from 'node:module';
 import type { LookupFunction, Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import type { Agent, buildConnector, Client, Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici';
 import { dropContinue } from './interim.js';
+import { followDemand } from './following.js';
 import { parseProxyUrl } from '../url.js';
 
 const require = createRequire(import.meta.url);
@@ -97,8 +99,20 @@ export function createDispatcher({
   }
   // parfetch's own connector for direct connections (see interim.ts); undici applies
   // connectTimeout only to a connector it builds itself, so it goes in here.
-  const direct = (): buildConnector.connector =>
-    dropContinue(loadParts().buildConnector({ ...tls, timeout: connectTimeout, ...(lookup ? { lookup } : {}) }));
+  // Every TLS connection shares one SecureContext: without it Node builds one per connection, and
+  // with --cacert parses the certificates again each time (a third of a handshake's CPU).
+  let context: SecureContext | undefined;
+  const shared = (): SecureContext =>
+    (context ??= (require('node:tls') as typeof import('node:tls')).createSecureContext(tls.ca ? { ca: tls.ca } : {}));
+  const direct = (secure = false): buildConnector.connector =>
+    dropContinue(
+      loadParts().buildConnector({
+        ...tls,
+        ...(secure ? { secureContext: shared() } : {}),
+        timeout: connectTimeout,
+        ...(lookup ? { lookup } : {}),
+      }),
+    );
   if (envProxy(env)) {
     const EnvProxy = loadEnvProxyAgent();
     return new EnvProxy({
@@ -115,7 +129,7 @@ export function createDispatcher({
   const { Pool, Client } = loadParts();
   const open = new Map<Dispatcher, Set<Socket>>();
   const factory = (origin: string | URL, options: object): Dispatcher => {
-    const connector = direct();
+    const connector = direct(String(origin).startsWith('https:'));
     const connect: buildConnector.connector = (settings, callback) =>
       connector(settings, (...answer) => {
         if (answer[1]) keep(open, dispatcher, answer[1]);
@@ -123,6 +137,7 @@ export function createDispatcher({
       });
     const dispatcher: Dispatcher =
       connections === 1 ? new Client(origin, { ...options, connect }) : new Pool(origin, { ...options, connect });
+    if (connections !== 1) followDemand(dispatcher, connections);
     keepThroughShortages(dispatcher);
     return dispatcher;
   };

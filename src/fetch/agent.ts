@@ -5,6 +5,7 @@
 
 import { createRequire } from 'node:module';
 import type { LookupFunction, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Agent, buildConnector, Client, Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici';
 import { dropContinue } from './interim.js';
 import { parseProxyUrl } from '../url.js';
@@ -49,7 +50,12 @@ export interface DispatcherSettings {
   env: NodeJS.ProcessEnv;
   /** Looks up the names of servers connected to directly (not through a proxy). */
   lookup?: LookupFunction | undefined;
+  /** Offer HTTP/2 to https:// servers connected to directly (not through a proxy). */
+  http2?: boolean;
 }
+
+/** The most requests in flight on one HTTP/2 connection (undici's own default for the server's limit). */
+const MAX_STREAMS = 100;
 
 /** Where the proxy for each scheme's requests is read: lower case first, then upper case. */
 const PROXY_VARIABLES = { http: ['http_proxy', 'HTTP_PROXY'], https: ['https_proxy', 'HTTPS_PROXY'] } as const;
@@ -81,6 +87,7 @@ export function createDispatcher({
   proxy,
   env,
   lookup,
+  http2 = false,
 }: DispatcherSettings): Dispatcher {
   const common = {
     connections,
@@ -97,8 +104,15 @@ export function createDispatcher({
   }
   // parfetch's own connector for direct connections (see interim.ts); undici applies
   // connectTimeout only to a connector it builds itself, so it goes in here.
-  const direct = (): buildConnector.connector =>
-    dropContinue(loadParts().buildConnector({ ...tls, timeout: connectTimeout, ...(lookup ? { lookup } : {}) }));
+  const direct = (allowH2 = false): buildConnector.connector =>
+    dropContinue(
+      loadParts().buildConnector({
+        ...tls,
+        timeout: connectTimeout,
+        ...(lookup ? { lookup } : {}),
+        ...(allowH2 ? { allowH2 } : {}),
+      }),
+    );
   if (envProxy(env)) {
     const EnvProxy = loadEnvProxyAgent();
     return new EnvProxy({
@@ -114,15 +128,18 @@ export function createDispatcher({
   // The pools undici would build, each with its connector, noting the sockets each one opens.
   const { Pool, Client } = loadParts();
   const open = new Map<Dispatcher, Set<Socket>>();
+  const client = http2 ? multiplexing(Client, Math.min(connections, MAX_STREAMS)) : null;
   const factory = (origin: string | URL, options: object): Dispatcher => {
-    const connector = direct();
+    const connector = direct(http2);
     const connect: buildConnector.connector = (settings, callback) =>
       connector(settings, (...answer) => {
         if (answer[1]) keep(open, dispatcher, answer[1]);
         callback(...answer);
       });
     const dispatcher: Dispatcher =
-      connections === 1 ? new Client(origin, { ...options, connect }) : new Pool(origin, { ...options, connect });
+      connections === 1
+        ? (client ?? ((o, settings) => new Client(o, settings)))(origin, { ...options, connect })
+        : new Pool(origin, { ...options, connect, ...(client ? { factory: client } : {}) });
     keepThroughShortages(dispatcher);
     return dispatcher;
   };
@@ -130,6 +147,32 @@ export function createDispatcher({
   const agent = new Plain({ ...common, factory });
   tracked.set(agent, { closeIdle: () => closeIdle(open) });
   return agent;
+}
+
+/**
+ * Clients that send up to `streams` requests at once on a connection whose server picked HTTP/2
+ * (ALPN), and one at a time on one that speaks HTTP/1.1, never pipelined. undici caps the
+ * requests in flight on a connection at `pipelining`, HTTP/2 streams included, and takes a
+ * `pipelining` above 1 on an HTTP/1.1 connection as leave to pipeline: so each client starts at
+ * 1 and learns its protocol from each connection it opens, before undici writes a request on it.
+ */
+function multiplexing(
+  Client: typeof import('undici').Client,
+  streams: number,
+): (origin: string | URL, options: Client.Options) => Client {
+  return (origin, options) => {
+    const { connect } = options as { connect: buildConnector.connector };
+    const client: Client = new Client(origin, {
+      ...options,
+      connect: (settings, callback) =>
+        connect(settings, (...answer) => {
+          const protocol = (answer[1] as Partial<TLSSocket> | null)?.alpnProtocol;
+          if (answer[1]) client.pipelining = protocol === 'h2' ? streams : 1;
+          callback(...answer);
+        }),
+    });
+    return client;
+  };
 }
 
 /**

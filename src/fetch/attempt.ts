@@ -8,8 +8,8 @@ import { BodyReader, type BodyRead } from '../checks/body.js';
 import { sending, type SocketUser } from '../checks/cert.js';
 import type { Wants } from '../checks/evaluate.js';
 import type { Deadlines, Expirable } from './deadlines.js';
-import type { ErrorCode } from '../result.js';
-import { errorCode } from './error-code.js';
+import type { ErrorCode, HttpVersion } from '../result.js';
+import { errorCode, unprocessed } from './error-code.js';
 import { REDIRECTS } from './redirect.js';
 
 export interface Outcome {
@@ -21,6 +21,8 @@ export interface Outcome {
   retryAfter: string | undefined;
   bytes: number;
   error: ErrorCode | null;
+  /** True when the server did not process the request (HTTP/2: a refused stream, a graceful GOAWAY). */
+  unprocessed: boolean;
   /** The raw header lines, kept when a header check applies; else null. */
   headers: Buffer[] | string[] | null;
   /** The decoded body (up to a cap), kept when a body or json check applies; else null. */
@@ -48,6 +50,7 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable, SocketUse
   private headers: Buffer[] | string[] | null = null;
   private reader: BodyReader | null = null;
   private sink: BodySink | null = null;
+  private unprocessed = false;
 
   /**
    * `wants` says what to keep of the response for checks, `opener` where its body goes; null
@@ -127,6 +130,7 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable, SocketUse
       this.settle(null);
       return;
     }
+    this.unprocessed = this.status === 0 && unprocessed(error);
     this.settle(errorCode(error));
   }
 
@@ -158,12 +162,18 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable, SocketUse
       retryAfter: this.retryAfter,
       bytes: this.bytes,
       error,
+      unprocessed: this.unprocessed,
       headers: this.headers,
       body: this.reader === null ? null : this.reader.close(),
       socket: this.socket,
       sink: this.sink,
     });
   }
+}
+
+/** The HTTP version of a response that came on `socket` (null: one whose socket is not known, plain HTTP). */
+export function httpVersion(socket: object | null): HttpVersion {
+  return (socket as { alpnProtocol?: unknown } | null)?.alpnProtocol === 'h2' ? '2' : '1.1';
 }
 
 /**

@@ -3,7 +3,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsonLines, runCli } from './helpers/cli.js';
+import { useFixture } from './helpers/fixture.js';
 
 const openssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
 const needsOpenssl = openssl ? false : 'openssl is not installed: no certificates to test with';
@@ -283,5 +284,63 @@ describe('HTTP/2', { skip: needsOpenssl }, () => {
     assert.deepEqual([hit?.['ok'], hit?.['http'], hit?.['failed']], [true, '2', []]);
     assert.deepEqual(miss?.['ok'], false);
     assert.equal((miss?.['failed'] as Array<{ check: string }>)[0]?.check, 'body*=nope');
+  });
+});
+
+describe('the http field', () => {
+  const fixture = useFixture();
+
+  it('is in every record, after bytes: "1.1" for a response, null for none; csv has its column', async () => {
+    const list = [`${fixture.base}/status/200`, 'http://127.0.0.1:1/', 'not a url'];
+    const jsonl = await fixture.runList(list, ['-f', 'jsonl', '-q', '--retries', '0']);
+    assert.deepEqual(
+      jsonl.records.map((r) => [r['http'], Object.keys(r).indexOf('http') - Object.keys(r).indexOf('bytes')]),
+      [
+        ['1.1', 1],
+        [null, 1],
+        [null, 1],
+      ],
+    );
+    const csv = await fixture.runList(list, ['-f', 'csv', '-q', '--retries', '0']);
+    const rows = csv.stdout.trimEnd().split('\r\n');
+    const column = rows[0]?.split(',').indexOf('http') ?? -1;
+    assert.equal(rows[0]?.split(',')[column - 1], 'bytes');
+    assert.deepEqual(
+      rows.slice(1).map((row) => row.split(',')[column]),
+      ['1.1', '', ''],
+    );
+  });
+
+  it('older files without it still resume (csv keeps its columns) and merge (jsonl gets http null)', async () => {
+    const urls = [`${fixture.base}/status/200`, `${fixture.base}/status/201`, `${fixture.base}/status/202`];
+    const list = await fixture.file('old.txt', `${urls.join('\n')}\n`);
+    const oldHeader = 'index,source,line,url,status,ok,error,ms,attempts,redirects,finalUrl,bytes,expected,failed,cert';
+    const csv = await fixture.file(
+      'old.csv',
+      `${oldHeader}\r\n0,${list},1,${urls[0]},200,true,,3.1,1,0,${urls[0]},10,,,\r\n`,
+    );
+    const resumed = await runCli(['-q', '-f', 'csv', '-o', csv, '--resume', list]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(resumed.stderr, '');
+    const rows = (await readFile(csv, 'utf8')).trimEnd().split('\r\n');
+    assert.equal(rows[0], oldHeader);
+    assert.equal(rows.length, 4);
+    for (const row of rows) assert.equal(row.split(',').length, 15, row);
+
+    const old = (index: number): string =>
+      JSON.stringify({ index, source: list, line: index + 1, url: urls[index], status: 200 + index, ok: true });
+    const jsonl = await fixture.file('old.jsonl', `${old(0)}\n${old(1)}\n`);
+    const again = await runCli(['-q', '-f', 'jsonl', '-o', jsonl, '--resume', list]);
+    assert.equal(again.code, 0, again.stderr);
+    const merged = await runCli(['merge', '-q', '-f', 'jsonl', jsonl]);
+    assert.equal(merged.code, 0, merged.stderr);
+    assert.deepEqual(
+      jsonLines(merged.stdout).map((r) => [r['status'], r['http']]),
+      [
+        [200, null],
+        [201, null],
+        [202, '1.1'],
+      ],
+    );
   });
 });

@@ -1,6 +1,6 @@
 // T1, HTTPS with HTTP/2 on offer: distinct URLs on one nginx origin that offers h2 and HTTP/1.1 by ALPN, concurrency
 // 64, every tool with its insecure flag; on loopback (T1) and across a 20 ms round trip (T1-RTT). parfetch and the
-// reference loop speak HTTP/1.1; curl and wget2 take h2. wget2's `--max-threads` bounds its connections, not its
+// reference loop speak HTTP/1.1, and a `parfetch --http2` row takes h2; curl and wget2 take h2. wget2's `--max-threads` bounds its connections, not its
 // requests in flight: over h2 each connection carries up to `--http2-request-window` (30) at once, so a second wget2
 // row with a window of 1 keeps it to 64 like the others. parfetch's URLs/s against wget2's, and its peak RSS.
 
@@ -29,6 +29,7 @@ function tlsH2Scenario(far: boolean): Scenario<KeyRows | null> {
       const reps = far ? Math.min(ctx.reps, 3) : ctx.reps;
       const entries = present([
         entry(peers.parfetch, count),
+        entry(withArgs(peers.parfetch, ['--http2'], 'parfetch-http2', 'parfetch --http2'), count),
         entry(peers.undiciLoop, count),
         entry(peers.curl, count),
         entry(peers.wget2, count),
@@ -44,7 +45,7 @@ function tlsH2Scenario(far: boolean): Scenario<KeyRows | null> {
         result: {
           id,
           title,
-          description: `${fmt.int(count)} distinct URLs (/i/0…) on one nginx HTTPS origin offering HTTP/2 and HTTP/1.1 (ALPN), concurrency 64, ${reps} repetitions; insecure flags for the self-signed certificate (parfetch and curl -k, wget2 --no-check-certificate). parfetch and the reference loop speak HTTP/1.1, curl and wget2 HTTP/2. wget2 runs up to 64 connections (\`--max-threads=64\`) with up to 30 requests in flight on each by default; the \`${WINDOW_1}\` row holds it to one per connection, 64 in all.${where}`,
+          description: `${fmt.int(count)} distinct URLs (/i/0…) on one nginx HTTPS origin offering HTTP/2 and HTTP/1.1 (ALPN), concurrency 64, ${reps} repetitions; insecure flags for the self-signed certificate (parfetch and curl -k, wget2 --no-check-certificate). parfetch and the reference loop speak HTTP/1.1, \`parfetch --http2\`, curl and wget2 HTTP/2. wget2 runs up to 64 connections (\`--max-threads=64\`) with up to 30 requests in flight on each by default; the \`${WINDOW_1}\` row holds it to one per connection, 64 in all.${where}`,
           ...tableSection(rows),
         },
       };

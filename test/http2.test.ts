@@ -26,6 +26,8 @@ interface H2Server {
   readonly requests: number;
   /** The most requests seen in flight at once on one HTTP/1.1 connection. */
   readonly mostOnOneSocket: number;
+  /** TLS connections accepted so far. */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ describe('HTTP/2', { skip: needsOpenssl }, () => {
   ): Promise<H2Server> {
     let requests = 0;
     let most = 0;
+    let connections = 0;
     const inFlight = new WeakMap<object, number>();
     // node:http2 always offers h2 by ALPN: a server without it is an https one offering http/1.1.
     const server = h1only
@@ -98,6 +101,7 @@ describe('HTTP/2', { skip: needsOpenssl }, () => {
       answer(stream, requests, String(headers[':path']));
     });
     server.on('sessionError', () => undefined);
+    server.on('secureConnection', () => (connections += 1));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const sessions = new Set<http2.ServerHttp2Session>();
     server.on('session', (session: http2.ServerHttp2Session) => {
@@ -111,6 +115,9 @@ describe('HTTP/2', { skip: needsOpenssl }, () => {
       },
       get mostOnOneSocket() {
         return most;
+      },
+      get connections() {
+        return connections;
       },
       close: () =>
         new Promise<void>((resolve) => {
@@ -137,11 +144,13 @@ describe('HTTP/2', { skip: needsOpenssl }, () => {
     return { ...run, records };
   }
 
-  it('with --http2, a server that picks h2 answers every entry over HTTP/2, in order, at -c 20', async () => {
+  it('with --http2, a server that picks h2 answers every entry over HTTP/2, in order, on one connection at -c 20', async () => {
     const server = await start(ok());
     const list = urls(server.base, 60);
     const { code, records } = await fetchAll(list, '--http2', '-c', '20');
     assert.equal(code, 0);
+    // The first request opens the connection; the others wait for it and go on it as streams.
+    assert.equal(server.connections, 1);
     for (const record of records) {
       assert.equal(record['status'], 200);
       assert.equal(record['http'], '2');
@@ -177,6 +186,7 @@ describe('HTTP/2', { skip: needsOpenssl }, () => {
       list.map(() => [200, '1.1']),
     );
     assert.equal(server.mostOnOneSocket, 1, 'one request at a time on each connection');
+    assert.ok(server.connections > 1, 'requests that waited for the first connection opened their own');
   });
 
   it('http:// URLs stay HTTP/1.1 under --http2, and a record with no response has http null', async () => {
@@ -242,7 +252,7 @@ describe('HTTP/2', { skip: needsOpenssl }, () => {
     assert.deepEqual([again.records[0]?.['status'], again.records[0]?.['attempts']], [200, 2]);
   });
 
-  it('a session destroyed mid-response gives each entry one record with an error', async () => {
+  it('a session destroyed mid-response gives each entry one record with an error, none a cut-off 200', async () => {
     const server = await start((stream) => {
       stream.respond({ ':status': 200, 'content-length': '100' });
       stream.write('partial');
@@ -255,6 +265,18 @@ describe('HTTP/2', { skip: needsOpenssl }, () => {
       assert.equal(record['status'], null);
       assert.ok(['ECONNRESET', 'EHTTP2'].includes(String(record['error'])), String(record['error']));
     }
+  });
+
+  it('a stream that ends short of its Content-Length is EHTTP2 (malformed), and nothing is saved', async () => {
+    const server = await start((stream) => {
+      stream.respond({ ':status': 200, 'content-length': '100' });
+      stream.end('partial');
+    });
+    const save = join(dir, 'short');
+    const { code, records } = await fetchAll([`${server.base}/short`], '--http2', '--retries', '0', '--save', save);
+    assert.equal(code, 1);
+    assert.deepEqual([records[0]?.['status'], records[0]?.['error'], records[0]?.['path']], [null, 'EHTTP2', null]);
+    assert.deepEqual(await readdir(save), [], 'nothing saved');
   });
 
   it('cert, body checks and --save work over HTTP/2', async () => {

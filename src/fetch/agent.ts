@@ -129,12 +129,14 @@ export function createDispatcher({
   const { Pool, Client } = loadParts();
   const open = new Map<Dispatcher, Set<Socket>>();
   const client = http2 ? multiplexing(Client, Math.min(connections, MAX_STREAMS)) : null;
+  const first = http2 ? new FirstConnections() : null;
   const factory = (origin: string | URL, options: object): Dispatcher => {
     const connector = direct(http2);
     const connect: buildConnector.connector = (settings, callback) =>
       connector(settings, (...answer) => {
         if (answer[1]) keep(open, dispatcher, answer[1]);
         callback(...answer);
+        first?.opened(String(origin), answer[1] !== null);
       });
     const dispatcher: Dispatcher =
       connections === 1
@@ -146,7 +148,52 @@ export function createDispatcher({
   const Plain = loadAgent();
   const agent = new Plain({ ...common, factory });
   tracked.set(agent, { closeIdle: () => closeIdle(open) });
+  if (first !== null) {
+    const dispatch = agent.dispatch.bind(agent);
+    agent.dispatch = (request, handler) =>
+      first.hold(String(request.origin), () => dispatch(request, handler), handler);
+  }
   return agent;
+}
+
+/**
+ * With HTTP/2 on offer, the requests to an https:// origin whose protocol is not known yet wait
+ * while its first connection opens, as curl's --parallel waits (PIPEWAIT): then over HTTP/2 they
+ * all go on that connection as streams, and over HTTP/1.1 each opens its own as usual. Without
+ * the wait each would open a connection before any handshake said HTTP/2.
+ */
+class FirstConnections {
+  /** Origins with a connection opened. */
+  private readonly known = new Set<string>();
+  /** Origins whose first connection is opening, with the requests waiting for it. */
+  private readonly waiting = new Map<string, Array<() => void>>();
+
+  /** Sends a request now, or once its origin's first connection opens or fails. */
+  hold(origin: string, send: () => boolean, handler: Dispatcher.DispatchHandler): boolean {
+    if (this.known.has(origin) || !origin.startsWith('https:')) return send();
+    const queue = this.waiting.get(origin);
+    if (queue === undefined) {
+      this.waiting.set(origin, []);
+      return send();
+    }
+    queue.push(() => {
+      try {
+        send();
+      } catch (error) {
+        handler.onError?.(error as Error);
+      }
+    });
+    return true;
+  }
+
+  /** A connection to `origin` opened (`ok`) or failed: the requests waiting for it go. */
+  opened(origin: string, ok: boolean): void {
+    if (ok) this.known.add(origin);
+    const queue = this.waiting.get(origin);
+    if (queue === undefined) return;
+    this.waiting.delete(origin);
+    for (const send of queue) send();
+  }
 }
 
 /**

@@ -20,6 +20,8 @@ export interface Outcome {
   /** The Retry-After header of a 429 or 503. */
   retryAfter: string | undefined;
   bytes: number;
+  /** The Content-Length of an HTTP/2 response (undici does not hold its body to it there); else null. */
+  declared: number | null;
   error: ErrorCode | null;
   /** True when the server did not process the request (HTTP/2: a refused stream, a graceful GOAWAY). */
   unprocessed: boolean;
@@ -51,6 +53,7 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable, SocketUse
   private reader: BodyReader | null = null;
   private sink: BodySink | null = null;
   private unprocessed = false;
+  private declared: number | null = null;
 
   /**
    * `wants` says what to keep of the response for checks, `opener` where its body goes; null
@@ -81,6 +84,7 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable, SocketUse
       return false;
     }
     this.status = statusCode;
+    if (rawHeaders && this.socket !== null && httpVersion(this.socket) === '2') this.declared = declared(rawHeaders);
     const redirect = REDIRECTS.has(statusCode);
     if ((redirect || statusCode === 429 || statusCode === 503) && rawHeaders) {
       for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
@@ -161,6 +165,7 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable, SocketUse
       location: this.location,
       retryAfter: this.retryAfter,
       bytes: this.bytes,
+      declared: this.declared,
       error,
       unprocessed: this.unprocessed,
       headers: this.headers,
@@ -169,6 +174,16 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable, SocketUse
       sink: this.sink,
     });
   }
+}
+
+/** The Content-Length among HTTP/2 header lines (names in lower case there), or null. */
+function declared(rawHeaders: Buffer[] | string[]): number | null {
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toString() !== 'content-length') continue;
+    const value = Number(rawHeaders[i + 1]?.toString());
+    return Number.isSafeInteger(value) ? value : null;
+  }
+  return null;
 }
 
 /** The HTTP version of a response that came on `socket` (null: one whose socket is not known, plain HTTP). */

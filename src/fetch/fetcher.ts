@@ -162,7 +162,7 @@ export function createFetcher(options: ResolvedOptions, keeping: typeof Keeping 
       const slot = descriptors.take();
       if (slot) await slot;
       // Without pacing (the usual case) the attempt is awaited directly: one promise less.
-      const outcome = await (pacing.free
+      let outcome = await (pacing.free
         ? send(url, method, headers, wants, opener)
         : paced(url, method, headers, wants, opener));
       if (descriptors.give(outcome.error === 'EMFILE')) {
@@ -170,6 +170,9 @@ export function createFetcher(options: ResolvedOptions, keeping: typeof Keeping 
         attempts -= 1;
         continue;
       }
+      // An HTTP/2 stream can end short of its Content-Length when the server drops the connection
+      // mid-body, and undici then reports the response complete: it was cut off.
+      if (outcome.declared !== null && cutShort(outcome, method)) outcome = { ...outcome, error: 'ECONNRESET' };
       if (!stopped && repeatAtOnce(outcome, method, repeats, options)) {
         // Not processed by the server (a refused stream, a connection closed by GOAWAY): again at once.
         repeats += 1;
@@ -276,6 +279,13 @@ export function createFetcher(options: ResolvedOptions, keeping: typeof Keeping 
   return fetcher;
 }
 
+/** Whether a response without an error has fewer body bytes than its Content-Length said. */
+function cutShort({ error, status, bytes, declared }: Outcome, method: string): boolean {
+  return (
+    error === null && declared !== null && bytes < declared && method !== 'HEAD' && status !== 204 && status !== 304
+  );
+}
+
 /** The outcome of a request whose host name could not be resolved. */
 function unresolved(error: ErrorCode): Outcome {
   return {
@@ -283,6 +293,7 @@ function unresolved(error: ErrorCode): Outcome {
     location: undefined,
     retryAfter: undefined,
     bytes: 0,
+    declared: null,
     error,
     unprocessed: false,
     headers: null,

@@ -208,9 +208,13 @@ describe('HTTP/2', { skip: needsOpenssl }, () => {
 
   it('streams a graceful GOAWAY cut off go again at once: every entry 200, attempts 1', async () => {
     // Every fifth stream ends its connection: GOAWAY(NO_ERROR) naming it as the last one processed.
+    // Each answer's head goes at once and its body later, so streams the GOAWAY cuts off include
+    // some whose response had begun (undici ends those too).
     const server = await start((stream, count) => {
       if (count % 5 === 0) stream.session?.goaway(http2.constants.NGHTTP2_NO_ERROR, stream.id);
-      ok('after goaway', 10)(stream, count, '');
+      if (stream.closed) return;
+      stream.respond({ ':status': 200 });
+      setTimeout(() => stream.closed || stream.end('after goaway'), 10);
     });
     const list = urls(server.base, 40);
     const { code, records } = await fetchAll(list, '--http2', '-c', '10', '--retries', '0');

@@ -6,13 +6,26 @@
 
 import { entry, keyRows, present, runMatrix, type KeyRows, tableSection } from '../matrix.js';
 import { originUrl } from '../origins.js';
-import { withArgs } from '../peers.js';
+import { withArgs, type Tool } from '../peers.js';
 import { fmt } from '../report.js';
 import { Missing, farNote, skippedResult, type Scenario } from '../scenario.js';
 import { peakRssTarget, rateAtLeastTarget } from '../targets.js';
 
 /** One h2 stream per wget2 connection: 64 requests in flight at most. */
 const WINDOW_1 = '--http2-request-window=1';
+
+/** parfetch with --http2, given after its script (before it, node would take it as its own option). */
+function withHttp2(parfetch: Tool): Tool {
+  return {
+    ...parfetch,
+    id: 'parfetch-http2',
+    name: 'parfetch --http2',
+    async prepare(job) {
+      const { args, ...invocation } = await parfetch.prepare(job);
+      return { ...invocation, args: [...args.slice(0, 1), '--http2', ...args.slice(1)] };
+    },
+  };
+}
 
 function tlsH2Scenario(far: boolean): Scenario<KeyRows | null> {
   const id = far ? 'T1-RTT' : 'T1';
@@ -29,7 +42,7 @@ function tlsH2Scenario(far: boolean): Scenario<KeyRows | null> {
       const reps = far ? Math.min(ctx.reps, 3) : ctx.reps;
       const entries = present([
         entry(peers.parfetch, count),
-        entry(withArgs(peers.parfetch, ['--http2'], 'parfetch-http2', 'parfetch --http2'), count),
+        entry(withHttp2(peers.parfetch), count),
         entry(peers.undiciLoop, count),
         entry(peers.curl, count),
         entry(peers.wget2, count),

@@ -23,7 +23,10 @@ export interface Outcome {
   /** The Content-Length of an HTTP/2 response (undici does not hold its body to it there); else null. */
   declared: number | null;
   error: ErrorCode | null;
-  /** True when the server did not process the request (HTTP/2: a refused stream, a graceful GOAWAY). */
+  /**
+   * True when the request may go again at once (HTTP/2: a refused stream, or a graceful GOAWAY,
+   * on which undici ends every stream of the connection, those the server was answering too).
+   */
   unprocessed: boolean;
   /** The raw header lines, kept when a header check applies; else null. */
   headers: Buffer[] | string[] | null;
@@ -134,7 +137,7 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable, SocketUse
       this.settle(null);
       return;
     }
-    this.unprocessed = this.status === 0 && unprocessed(error);
+    this.unprocessed = unprocessed(error);
     this.settle(errorCode(error));
   }
 

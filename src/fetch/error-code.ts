@@ -26,10 +26,11 @@ const SAME_CODES = new Set<string>([
 const GRACEFUL_GOAWAY = 'HTTP/2: "GOAWAY" frame received with code 0';
 
 /**
- * Whether the server did not process the request, so it may go again at once (RFC 9113 8.7): the
- * stream was refused (RST_STREAM REFUSED_STREAM), or a graceful GOAWAY closed its connection.
- * undici fails every stream in flight on a GOAWAY, those under its last stream id too, which the
- * server may have processed: only requests safe to repeat may be repeated for it.
+ * Whether a request failed for no fault of its own, so it may go again at once (RFC 9113 8.7):
+ * the stream was refused (RST_STREAM REFUSED_STREAM, never processed), or a graceful GOAWAY
+ * closed its connection. undici then fails every stream in flight, even those under the GOAWAY's
+ * last stream id that the server processed or was still answering: only requests safe to repeat
+ * may be repeated for it.
  */
 export function unprocessed(error: unknown): boolean {
   const e = error as Partial<NodeJS.ErrnoException> | null;

@@ -128,15 +128,15 @@ export function createDispatcher({
   // The pools undici would build, each with its connector, noting the sockets each one opens.
   const { Pool, Client } = loadParts();
   const open = new Map<Dispatcher, Set<Socket>>();
-  const client = http2 ? multiplexing(Client, Math.min(connections, MAX_STREAMS)) : null;
   const first = http2 ? new FirstConnections() : null;
+  const client = first ? multiplexing(Client, Math.min(connections, MAX_STREAMS), first) : null;
   const factory = (origin: string | URL, options: object): Dispatcher => {
     const connector = direct(http2);
     const connect: buildConnector.connector = (settings, callback) =>
       connector(settings, (...answer) => {
         if (answer[1]) keep(open, dispatcher, answer[1]);
         callback(...answer);
-        first?.opened(String(origin), answer[1] !== null);
+        first?.opened(String(origin), answer[1] ?? null);
       });
     const dispatcher: Dispatcher =
       connections === 1
@@ -157,20 +157,23 @@ export function createDispatcher({
 }
 
 /**
- * With HTTP/2 on offer, the requests to an https:// origin whose protocol is not known yet wait
- * while its first connection opens, as curl's --parallel waits (PIPEWAIT): then over HTTP/2 they
- * all go on that connection as streams, and over HTTP/1.1 each opens its own as usual. Without
- * the wait each would open a connection before any handshake said HTTP/2.
+ * With HTTP/2 on offer, the requests to an https:// origin with no HTTP/2 connection open (its
+ * first, or the next after a GOAWAY) wait while one opens, as curl's --parallel waits (PIPEWAIT):
+ * then over HTTP/2 they all go on it as streams, and over HTTP/1.1 each opens its own as usual.
+ * Without the wait each would open a connection (undici takes a client that is still connecting
+ * as busy once it holds a request), only to send a request or two on it.
  */
 class FirstConnections {
-  /** Origins with a connection opened. */
-  private readonly known = new Set<string>();
-  /** Origins whose first connection is opening, with the requests waiting for it. */
+  /** Origins whose connections speak HTTP/2, with those open. */
+  private readonly h2Sockets = new Map<string, Set<Socket>>();
+  /** Origins whose connections speak HTTP/1.1. */
+  private readonly h1 = new Set<string>();
+  /** Origins whose connection is opening, with the requests waiting for it. */
   private readonly waiting = new Map<string, Array<() => void>>();
 
-  /** Sends a request now, or once its origin's first connection opens or fails. */
+  /** Sends a request now, or once a connection to its origin opens or fails. */
   hold(origin: string, send: () => boolean, handler: Dispatcher.DispatchHandler): boolean {
-    if (this.known.has(origin) || !origin.startsWith('https:')) return send();
+    if (!origin.startsWith('https:') || this.h1.has(origin) || this.open(origin)) return send();
     const queue = this.waiting.get(origin);
     if (queue === undefined) {
       this.waiting.set(origin, []);
@@ -186,13 +189,30 @@ class FirstConnections {
     return true;
   }
 
-  /** A connection to `origin` opened (`ok`) or failed: the requests waiting for it go. */
-  opened(origin: string, ok: boolean): void {
-    if (ok) this.known.add(origin);
+  /** Whether connections to `origin` have spoken HTTP/2. */
+  h2(origin: string): boolean {
+    return this.h2Sockets.has(origin);
+  }
+
+  /** A connection to `origin` opened (its socket) or failed (null): the requests waiting for it go. */
+  opened(origin: string, socket: Socket | TLSSocket | null): void {
+    if (socket !== null && (socket as Partial<TLSSocket>).alpnProtocol === 'h2') {
+      let sockets = this.h2Sockets.get(origin);
+      if (sockets === undefined) this.h2Sockets.set(origin, (sockets = new Set()));
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    } else if (socket !== null) this.h1.add(origin);
     const queue = this.waiting.get(origin);
     if (queue === undefined) return;
     this.waiting.delete(origin);
     for (const send of queue) send();
+  }
+
+  /** Whether an HTTP/2 connection to `origin` is open (undici destroys one at once on a GOAWAY). */
+  private open(origin: string): boolean {
+    const sockets = this.h2Sockets.get(origin);
+    if (sockets !== undefined) for (const socket of sockets) if (!socket.destroyed) return true;
+    return false;
   }
 }
 
@@ -200,17 +220,21 @@ class FirstConnections {
  * Clients that send up to `streams` requests at once on a connection whose server picked HTTP/2
  * (ALPN), and one at a time on one that speaks HTTP/1.1, never pipelined. undici caps the
  * requests in flight on a connection at `pipelining`, HTTP/2 streams included, and takes a
- * `pipelining` above 1 on an HTTP/1.1 connection as leave to pipeline: so each client starts at
- * 1 and learns its protocol from each connection it opens, before undici writes a request on it.
+ * `pipelining` above 1 on an HTTP/1.1 connection as leave to pipeline: so each client learns its
+ * protocol from each connection it opens, before undici writes a request on it. A client for an
+ * origin whose last connection spoke HTTP/2 (one opened again after a GOAWAY) starts at `streams`,
+ * so the requests it takes while connecting share that one connection.
  */
 function multiplexing(
   Client: typeof import('undici').Client,
   streams: number,
+  origins: FirstConnections,
 ): (origin: string | URL, options: Client.Options) => Client {
   return (origin, options) => {
     const { connect } = options as { connect: buildConnector.connector };
     const client: Client = new Client(origin, {
       ...options,
+      pipelining: origins.h2(String(origin)) ? streams : 1,
       connect: (settings, callback) =>
         connect(settings, (...answer) => {
           const protocol = (answer[1] as Partial<TLSSocket> | null)?.alpnProtocol;

@@ -51,6 +51,12 @@ export interface Options {
    */
   insecure?: boolean;
   /**
+   * Offer HTTP/2 to https:// servers (ALPN), falling back to HTTP/1.1 when the server does not
+   * pick it; http:// URLs stay HTTP/1.1 (no h2c). Not with a proxy: HTTP/1.1 there.
+   * @default false
+   */
+  http2?: boolean;
+  /**
    * Status codes counted as ok, as inclusive ranges.
    * @default [[200, 299]]
    */
@@ -194,6 +200,7 @@ export const DEFAULTS = {
   followRedirects: true,
   maxRedirects: 10,
   insecure: false,
+  http2: false,
   accept: DEFAULT_ACCEPT,
   retries: 2,
   retryDelay: 500,
@@ -372,6 +379,7 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     followRedirects: options.followRedirects ?? DEFAULTS.followRedirects,
     maxRedirects,
     insecure: options.insecure ?? DEFAULTS.insecure,
+    http2: options.http2 ?? DEFAULTS.http2,
     accept: options.accept ?? DEFAULTS.accept,
     // Records wait in the window with their bodies: by default it holds at most 32 MiB of them.
     window:

@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'EABORTED'
   | 'EMFILE'
   | 'ETOOBIG'
+  | 'EHTTP2'
   | 'EFETCH';
 
 /** One input entry: a URL as written and where it came from. */
@@ -70,6 +71,8 @@ export interface Result {
   finalUrl: string | null;
   /** Body bytes received for the final response, as sent (before any decoding). */
   bytes: number;
+  /** The HTTP version of the final response, `"1.1"` or `"2"`; null when no response was received. */
+  http: HttpVersion | null;
   /** The entry's own expectation as written in its line after the URL (`301`, `200 time<1s`), or null. */
   expected: string | null;
   /** The checks beyond the status that failed, in the order written; empty when none failed. */
@@ -93,6 +96,9 @@ export interface Result {
   /** Only in runs with `body`: true when the body went on past `maxBody` (or did not decode past a point). */
   bodyTruncated?: boolean | null;
 }
+
+/** The HTTP versions a response can come in: HTTP/2 only with `http2` over TLS. */
+export type HttpVersion = '1.1' | '2';
 
 /** One failed check: the check as written (`json:$.status==UP`) and what was found instead. */
 export interface CheckFailure {
@@ -126,6 +132,7 @@ export const RESULT_FIELDS = [
   'redirects',
   'finalUrl',
   'bytes',
+  'http',
   'expected',
   'failed',
   'cert',
@@ -184,6 +191,7 @@ export function failedResult(
     redirects: 0,
     finalUrl,
     bytes: 0,
+    http: null,
     expected: entry.expected ?? null,
     failed: [],
     cert: null,

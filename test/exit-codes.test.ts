@@ -214,7 +214,7 @@ describe('an input with no URLs', () => {
     assert.equal(csv.code, 0, csv.stderr);
     assert.equal(
       csv.stdout,
-      'index,source,line,url,status,ok,error,ms,attempts,redirects,finalUrl,bytes,expected,failed,cert\r\n',
+      'index,source,line,url,status,ok,error,ms,attempts,redirects,finalUrl,bytes,http,expected,failed,cert\r\n',
     );
     const junit = await runCli(['-q', '--allow-empty', '-f', 'junit'], { stdin: '' });
     assert.equal(junit.code, 0, junit.stderr);

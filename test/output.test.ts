@@ -34,6 +34,7 @@ describe('output', () => {
         redirects: 1,
         finalUrl: `${fx.base}/status/200`,
         bytes: 'status 200'.length,
+        http: '1.1',
         expected: null,
         failed: [],
         cert: null,

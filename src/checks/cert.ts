@@ -5,8 +5,8 @@
 // A reused keep-alive connection reports the certificate its own handshake saw; through a proxy,
 // an https:// URL runs TLS inside the tunnel, so the origin's certificate is the one read (an
 // http:// URL through a proxy has none). The channel is subscribed only while a run fetches an
-// https:// URL. parfetch speaks HTTP/1.1 only; undici's HTTP/2 client publishes the session's
-// socket after onConnect too, so this should carry over to it (untested).
+// https:// URL. undici's HTTP/2 client (`http2`) publishes the session's TLS socket after each
+// stream's onConnect the same way, so HTTP/2 responses get theirs too.
 
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { TLSSocket } from 'node:tls';

@@ -26,6 +26,7 @@ export async function optionsFromFlags(flags: Flags, io: CliIO): Promise<Options
     followRedirects: flags.follow,
     maxRedirects: flags.maxRedirects,
     insecure: flags.insecure === true,
+    http2: flags.http2 === true,
     accept: flags.accept.ranges,
     checks: flags.check,
     maxBody: flags.maxBody,

@@ -35,6 +35,7 @@ export interface Flags {
   follow: boolean;
   maxRedirects: number;
   insecure?: boolean;
+  http2?: boolean;
   accept: AcceptFlag;
   check?: string[];
   maxBody: number;
@@ -170,6 +171,8 @@ export function buildProgram(): Command {
     )
     .option('-k, --insecure', 'do not verify TLS certificates')
     .option('--cacert <file>', 'also trust the CA certificates (PEM) in this file')
+    .option('--http2', 'offer HTTP/2 to https:// servers, HTTP/1.1 when they do not pick it (http:// stays HTTP/1.1)')
+    .option('--http1.1', 'HTTP/1.1 only (the default; the last of --http2 and --http1.1 wins)')
     .option('--proxy <url>', 'send requests through this proxy (default: HTTP_PROXY, HTTPS_PROXY, NO_PROXY)')
     .option('--shard <K/N>', 'fetch only entries whose index mod N is K (K defaults to JOB_COMPLETION_INDEX)')
     .addOption(
@@ -227,7 +230,10 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .addHelpText('after', EXAMPLES)
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    .on('option:http1.1', function (this: Command) {
+      this.setOptionValue('http2', false);
+    });
 }
 
 const MERGE_NOTES = `

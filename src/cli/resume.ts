@@ -6,7 +6,7 @@ import { statSync, truncateSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { fileChunks } from '../merge/chunks.js';
 import type { Shard } from '../parsers.js';
-import type { Entry } from '../result.js';
+import type { Entry, ResultField } from '../result.js';
 import { printable } from '../report/escape.js';
 import { readBack, RESUMABLE, type Resumable } from '../report/read-back.js';
 import type { Outcome } from '../report/summary.js';
@@ -18,6 +18,8 @@ export interface Resumed {
   done: number;
   /** Whether the file keeps its csv header (so the run does not write it again). */
   keptHeader: boolean;
+  /** Fields the kept csv header lacks (an older version's): the run's rows leave them out too. */
+  lacking: readonly ResultField[];
   /** The input from the first entry not yet done on (the run fetches these). */
   rest: AsyncIterable<Entry[]>;
   /** Index in the whole input of the first entry of `rest`: the run's indexes start there. */
@@ -61,11 +63,13 @@ export async function resume(
   let done = 0;
   let cut = 0;
   let keptHeader = false;
+  let lacking: readonly ResultField[] = [];
   if (file !== null && file.size > 0) {
     const chunks = fileChunks(path);
     try {
       const back = await readBack(chunks, format, path);
       keptHeader = back.headerEnd > 0;
+      ({ lacking } = back);
       cut = back.headerEnd;
       reading: for await (const records of back.records) {
         for (const record of records) {
@@ -124,6 +128,7 @@ export async function resume(
   return {
     done,
     keptHeader,
+    lacking,
     rest: rest(first, entries),
     offset,
     shard: shard === undefined ? undefined : { index: (((mine - offset) % count) + count) % count, count },

@@ -9,7 +9,7 @@ import { SaveError, UsageError } from '../errors.js';
 import { resolveOptions } from '../options.js';
 import type { Progress } from '../report/progress.js';
 import type { Interruption } from '../report/summary.js';
-import type { Entry } from '../result.js';
+import type { Entry, ResultField } from '../result.js';
 import { CountedInput } from './counted-input.js';
 import { EXIT, STOP_SIGNALS } from './exit-codes.js';
 import { finishReport } from './finish.js';
@@ -70,6 +70,7 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
   let offset = 0;
   let done = 0;
   let keptHead = false;
+  let lacking: readonly ResultField[] = [];
   if (resuming !== null && resumable !== null && flags.output !== undefined) {
     const resumed = await resuming.resume(flags.output, resumable, entries, options.shard, (outcome) => {
       summary.add(outcome);
@@ -77,6 +78,7 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
     });
     ({ done, offset, rest: entries } = resumed);
     keptHead = resumed.keptHeader;
+    ({ lacking } = resumed);
     runOptions = resolveOptions({ ...options, shard: resumed.shard });
     outStream = openOutput(flags.output, 'a');
   }
@@ -100,7 +102,7 @@ export async function runSession(args: string[], flags: Flags, io: CliIO, stoppi
     acceptText: flags.accept.text,
     env: io.env,
     warn,
-    fields: recordFields(options),
+    fields: recordFields(options).filter((field) => !lacking.includes(field)),
   });
   stopping.onCleanup(() => reporter.dispose?.());
 

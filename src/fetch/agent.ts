@@ -5,7 +5,7 @@
 
 import { createRequire } from 'node:module';
 import type { LookupFunction, Socket } from 'node:net';
-import type { SecureContext } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import type { Agent, buildConnector, Client, Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from 'undici';
 import { dropContinue } from './interim.js';
 import { followDemand } from './following.js';
@@ -51,7 +51,12 @@ export interface DispatcherSettings {
   env: NodeJS.ProcessEnv;
   /** Looks up the names of servers connected to directly (not through a proxy). */
   lookup?: LookupFunction | undefined;
+  /** Offer HTTP/2 to https:// servers connected to directly (not through a proxy). */
+  http2?: boolean;
 }
+
+/** The most requests in flight on one HTTP/2 connection (undici's own default for the server's limit). */
+const MAX_STREAMS = 100;
 
 /** Where the proxy for each scheme's requests is read: lower case first, then upper case. */
 const PROXY_VARIABLES = { http: ['http_proxy', 'HTTP_PROXY'], https: ['https_proxy', 'HTTPS_PROXY'] } as const;
@@ -83,6 +88,7 @@ export function createDispatcher({
   proxy,
   env,
   lookup,
+  http2 = false,
 }: DispatcherSettings): Dispatcher {
   const common = {
     connections,
@@ -104,13 +110,14 @@ export function createDispatcher({
   let context: SecureContext | undefined;
   const shared = (): SecureContext =>
     (context ??= (require('node:tls') as typeof import('node:tls')).createSecureContext(tls.ca ? { ca: tls.ca } : {}));
-  const direct = (secure = false): buildConnector.connector =>
+  const direct = (secure = false, allowH2 = false): buildConnector.connector =>
     dropContinue(
       loadParts().buildConnector({
         ...tls,
         ...(secure ? { secureContext: shared() } : {}),
         timeout: connectTimeout,
         ...(lookup ? { lookup } : {}),
+        ...(allowH2 ? { allowH2 } : {}),
       }),
     );
   if (envProxy(env)) {
@@ -128,23 +135,124 @@ export function createDispatcher({
   // The pools undici would build, each with its connector, noting the sockets each one opens.
   const { Pool, Client } = loadParts();
   const open = new Map<Dispatcher, Set<Socket>>();
+  const first = http2 ? new FirstConnections() : null;
+  const client = first ? multiplexing(Client, Math.min(connections, MAX_STREAMS), first) : null;
   const factory = (origin: string | URL, options: object): Dispatcher => {
-    const connector = direct(String(origin).startsWith('https:'));
+    const connector = direct(String(origin).startsWith('https:'), http2);
     const connect: buildConnector.connector = (settings, callback) =>
       connector(settings, (...answer) => {
         if (answer[1]) keep(open, dispatcher, answer[1]);
         callback(...answer);
+        first?.opened(String(origin), answer[1] ?? null);
       });
     const dispatcher: Dispatcher =
-      connections === 1 ? new Client(origin, { ...options, connect }) : new Pool(origin, { ...options, connect });
-    if (connections !== 1) followDemand(dispatcher, connections);
+      connections === 1
+        ? (client ?? ((o, settings) => new Client(o, settings)))(origin, { ...options, connect })
+        : new Pool(origin, { ...options, connect, ...(client ? { factory: client } : {}) });
+    // With HTTP/2 on offer, FirstConnections does the waiting for an origin's connection instead.
+    if (connections !== 1 && client === null) followDemand(dispatcher, connections);
     keepThroughShortages(dispatcher);
     return dispatcher;
   };
   const Plain = loadAgent();
   const agent = new Plain({ ...common, factory });
   tracked.set(agent, { closeIdle: () => closeIdle(open) });
+  if (first !== null) {
+    const dispatch = agent.dispatch.bind(agent);
+    agent.dispatch = (request, handler) =>
+      first.hold(String(request.origin), () => dispatch(request, handler), handler);
+  }
   return agent;
+}
+
+/**
+ * With HTTP/2 on offer, the requests to an https:// origin with no HTTP/2 connection open (its
+ * first, or the next after a GOAWAY) wait while one opens, as curl's --parallel waits (PIPEWAIT):
+ * then over HTTP/2 they all go on it as streams, and over HTTP/1.1 each opens its own as usual.
+ * Without the wait each would open a connection (undici takes a client that is still connecting
+ * as busy once it holds a request), only to send a request or two on it.
+ */
+class FirstConnections {
+  /** Origins whose connections speak HTTP/2, with those open. */
+  private readonly h2Sockets = new Map<string, Set<Socket>>();
+  /** Origins whose connections speak HTTP/1.1. */
+  private readonly h1 = new Set<string>();
+  /** Origins whose connection is opening, with the requests waiting for it. */
+  private readonly waiting = new Map<string, Array<() => void>>();
+
+  /** Sends a request now, or once a connection to its origin opens or fails. */
+  hold(origin: string, send: () => boolean, handler: Dispatcher.DispatchHandler): boolean {
+    if (!origin.startsWith('https:') || this.h1.has(origin) || this.open(origin)) return send();
+    const queue = this.waiting.get(origin);
+    if (queue === undefined) {
+      this.waiting.set(origin, []);
+      return send();
+    }
+    queue.push(() => {
+      try {
+        send();
+      } catch (error) {
+        handler.onError?.(error as Error);
+      }
+    });
+    return true;
+  }
+
+  /** Whether connections to `origin` have spoken HTTP/2. */
+  h2(origin: string): boolean {
+    return this.h2Sockets.has(origin);
+  }
+
+  /** A connection to `origin` opened (its socket) or failed (null): the requests waiting for it go. */
+  opened(origin: string, socket: Socket | TLSSocket | null): void {
+    if (socket !== null && (socket as Partial<TLSSocket>).alpnProtocol === 'h2') {
+      let sockets = this.h2Sockets.get(origin);
+      if (sockets === undefined) this.h2Sockets.set(origin, (sockets = new Set()));
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    } else if (socket !== null) this.h1.add(origin);
+    const queue = this.waiting.get(origin);
+    if (queue === undefined) return;
+    this.waiting.delete(origin);
+    for (const send of queue) send();
+  }
+
+  /** Whether an HTTP/2 connection to `origin` is open (undici destroys one at once on a GOAWAY). */
+  private open(origin: string): boolean {
+    const sockets = this.h2Sockets.get(origin);
+    if (sockets !== undefined) for (const socket of sockets) if (!socket.destroyed) return true;
+    return false;
+  }
+}
+
+/**
+ * Clients that send up to `streams` requests at once on a connection whose server picked HTTP/2
+ * (ALPN), and one at a time on one that speaks HTTP/1.1, never pipelined. undici caps the
+ * requests in flight on a connection at `pipelining`, HTTP/2 streams included, and takes a
+ * `pipelining` above 1 on an HTTP/1.1 connection as leave to pipeline: so each client learns its
+ * protocol from each connection it opens, before undici writes a request on it. A client for an
+ * origin whose last connection spoke HTTP/2 (one opened again after a GOAWAY) starts at `streams`,
+ * so the requests it takes while connecting share that one connection.
+ */
+function multiplexing(
+  Client: typeof import('undici').Client,
+  streams: number,
+  origins: FirstConnections,
+): (origin: string | URL, options: Client.Options) => Client {
+  return (origin, options) => {
+    const { connect } = options as { connect: buildConnector.connector };
+    const client: Client = new Client(origin, {
+      ...options,
+      pipelining: origins.h2(String(origin)) ? streams : 1,
+      connect: (settings, callback) =>
+        connect(settings, (...answer) => {
+          const protocol = (answer[1] as Partial<TLSSocket> | null)?.alpnProtocol;
+          if (answer[1]) client.pipelining = protocol === 'h2' ? streams : 1;
+          callback(...answer);
+        }),
+    });
+    return client;
+  };
 }
 
 /**

@@ -8,8 +8,8 @@ import { BodyReader, type BodyRead } from '../checks/body.js';
 import { sending, type SocketUser } from '../checks/cert.js';
 import type { Wants } from '../checks/evaluate.js';
 import type { Deadlines, Expirable } from './deadlines.js';
-import type { ErrorCode } from '../result.js';
-import { errorCode } from './error-code.js';
+import type { ErrorCode, HttpVersion } from '../result.js';
+import { errorCode, unprocessed } from './error-code.js';
 import { REDIRECTS } from './redirect.js';
 
 export interface Outcome {
@@ -20,7 +20,14 @@ export interface Outcome {
   /** The Retry-After header of a 429 or 503. */
   retryAfter: string | undefined;
   bytes: number;
+  /** The Content-Length of an HTTP/2 response (undici does not hold its body to it there); else null. */
+  declared: number | null;
   error: ErrorCode | null;
+  /**
+   * True when the request may go again at once (HTTP/2: a refused stream, or a graceful GOAWAY,
+   * on which undici ends every stream of the connection, those the server was answering too).
+   */
+  unprocessed: boolean;
   /** The raw header lines, kept when a header check applies; else null. */
   headers: Buffer[] | string[] | null;
   /** The decoded body (up to a cap), kept when a body or json check applies; else null. */
@@ -48,6 +55,8 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable, SocketUse
   private headers: Buffer[] | string[] | null = null;
   private reader: BodyReader | null = null;
   private sink: BodySink | null = null;
+  private unprocessed = false;
+  private declared: number | null = null;
 
   /**
    * `wants` says what to keep of the response for checks, `opener` where its body goes; null
@@ -78,6 +87,7 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable, SocketUse
       return false;
     }
     this.status = statusCode;
+    if (rawHeaders && this.socket !== null && httpVersion(this.socket) === '2') this.declared = declared(rawHeaders);
     const redirect = REDIRECTS.has(statusCode);
     if ((redirect || statusCode === 429 || statusCode === 503) && rawHeaders) {
       for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
@@ -127,6 +137,7 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable, SocketUse
       this.settle(null);
       return;
     }
+    this.unprocessed = unprocessed(error);
     this.settle(errorCode(error));
   }
 
@@ -157,13 +168,30 @@ export class Attempt implements Dispatcher.DispatchHandler, Expirable, SocketUse
       location: this.location,
       retryAfter: this.retryAfter,
       bytes: this.bytes,
+      declared: this.declared,
       error,
+      unprocessed: this.unprocessed,
       headers: this.headers,
       body: this.reader === null ? null : this.reader.close(),
       socket: this.socket,
       sink: this.sink,
     });
   }
+}
+
+/** The Content-Length among HTTP/2 header lines (names in lower case there), or null. */
+function declared(rawHeaders: Buffer[] | string[]): number | null {
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toString() !== 'content-length') continue;
+    const value = Number(rawHeaders[i + 1]?.toString());
+    return Number.isSafeInteger(value) ? value : null;
+  }
+  return null;
+}
+
+/** The HTTP version of a response that came on `socket` (null: one whose socket is not known, plain HTTP). */
+export function httpVersion(socket: object | null): HttpVersion {
+  return (socket as { alpnProtocol?: unknown } | null)?.alpnProtocol === 'h2' ? '2' : '1.1';
 }
 
 /**

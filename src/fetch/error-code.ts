@@ -22,10 +22,28 @@ const SAME_CODES = new Set<string>([
   'ETIMEDOUT',
 ]);
 
+/** undici's message for a GOAWAY without an error: the server closes the connection gracefully. */
+const GRACEFUL_GOAWAY = 'HTTP/2: "GOAWAY" frame received with code 0';
+
+/**
+ * Whether a request failed for no fault of its own, so it may go again at once (RFC 9113 8.7):
+ * the stream was refused (RST_STREAM REFUSED_STREAM, never processed), or a graceful GOAWAY
+ * closed its connection. undici then fails every stream in flight, even those under the GOAWAY's
+ * last stream id that the server processed or was still answering: only requests safe to repeat
+ * may be repeated for it.
+ */
+export function unprocessed(error: unknown): boolean {
+  const e = error as Partial<NodeJS.ErrnoException> | null;
+  if (e?.code === 'UND_ERR_SOCKET') return e.message === GRACEFUL_GOAWAY;
+  return e?.code === 'ERR_HTTP2_STREAM_ERROR' && e.message?.endsWith('NGHTTP2_REFUSED_STREAM') === true;
+}
+
 /** Maps an error from undici, the socket or TLS to a stable, documented code. */
 export function errorCode(error: unknown): ErrorCode {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth += 1) {
     const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (code.startsWith('ERR_HTTP2_') || (e.message.startsWith('HTTP/2: ') && e.message !== GRACEFUL_GOAWAY))
+      return 'EHTTP2';
     if (SAME_CODES.has(code)) return code as ErrorCode;
     if (code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NODATA') return 'ENOTFOUND';
     // Out of file descriptors, for the process or the whole system: the socket was never opened.

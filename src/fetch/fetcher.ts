@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { rootCertificates } from 'node:tls';
 import { connectionsOf, createDispatcher, envProxy } from './agent.js';
-import { Attempt, type Outcome } from './attempt.js';
+import { Attempt, httpVersion, type Outcome } from './attempt.js';
 import { extraFields, fillExtraFields, withExtraFields } from '../bodies/fields.js';
 import type * as Keeping from '../bodies/keeper.js';
 import type { SinkOpener } from '../bodies/sink.js';
@@ -20,7 +20,7 @@ import { Resolver } from './resolver.js';
 import { failedResult, isAccepted, type CheckFailure, type Entry, type ErrorCode, type Result } from '../result.js';
 import { basicAuth, maskUrl, parseHttpUrl } from '../url.js';
 import { REDIRECTS, nextHop } from './redirect.js';
-import { retryAfter } from './retry.js';
+import { repeatAtOnce, retryAfter } from './retry.js';
 
 export interface Fetcher {
   /** Fetches one entry; always resolves. */
@@ -53,6 +53,7 @@ export function createFetcher(options: ResolvedOptions, keeping: typeof Keeping 
     proxy: options.proxy,
     env: options.env,
     lookup: names?.connectLookup,
+    http2: options.http2,
   });
   const deadlines = new Deadlines(options.timeout);
   const descriptors = new Descriptors(
@@ -154,18 +155,29 @@ export function createFetcher(options: ResolvedOptions, keeping: typeof Keeping 
     let redirects = 0;
     let attempts = 0;
     let retries = 0;
+    let repeats = 0;
     let seen: Set<string> | null = null;
     for (;;) {
       attempts += 1;
       const slot = descriptors.take();
       if (slot) await slot;
       // Without pacing (the usual case) the attempt is awaited directly: one promise less.
-      const outcome = await (pacing.free
+      let outcome = await (pacing.free
         ? send(url, method, headers, wants, opener)
         : paced(url, method, headers, wants, opener));
       if (descriptors.give(outcome.error === 'EMFILE')) {
         // Out of file descriptors: no fault of this URL's. It goes again once one is free.
         attempts -= 1;
+        continue;
+      }
+      // An HTTP/2 stream can end short of its Content-Length when the server drops the connection
+      // mid-body, and undici then reports the response complete: it was cut off.
+      if (outcome.declared !== null && cutShort(outcome, method)) outcome = { ...outcome, error: 'ECONNRESET' };
+      if (!stopped && repeatAtOnce(outcome, method, repeats, options)) {
+        // Not processed by the server (a refused stream, a connection closed by GOAWAY): again at once.
+        repeats += 1;
+        attempts -= 1;
+        if (outcome.sink !== null) await keeper?.settle(outcome.sink, false);
         continue;
       }
       let error = outcome.error;
@@ -226,6 +238,7 @@ export function createFetcher(options: ResolvedOptions, keeping: typeof Keeping 
         redirects,
         finalUrl: maskUrl(url.href),
         bytes: outcome.bytes,
+        http: final === null ? null : httpVersion(outcome.socket),
         expected: entry.expected ?? null,
         failed,
         cert,
@@ -266,6 +279,13 @@ export function createFetcher(options: ResolvedOptions, keeping: typeof Keeping 
   return fetcher;
 }
 
+/** Whether a response without an error has fewer body bytes than its Content-Length said. */
+function cutShort({ error, status, bytes, declared }: Outcome, method: string): boolean {
+  return (
+    error === null && declared !== null && bytes < declared && method !== 'HEAD' && status !== 204 && status !== 304
+  );
+}
+
 /** The outcome of a request whose host name could not be resolved. */
 function unresolved(error: ErrorCode): Outcome {
   return {
@@ -273,7 +293,9 @@ function unresolved(error: ErrorCode): Outcome {
     location: undefined,
     retryAfter: undefined,
     bytes: 0,
+    declared: null,
     error,
+    unprocessed: false,
     headers: null,
     body: null,
     socket: null,

@@ -3,6 +3,7 @@
 // undici passes 102 and 103 on but fails a 100 it did not ask for and closes the connection.
 
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { buildConnector } from 'undici';
 
 type Connector = buildConnector.connector;
@@ -17,7 +18,8 @@ const LONGEST_HEAD = 64 * 1024;
 export function dropContinue(connect: Connector): Connector {
   return (options, callback) =>
     connect(options, (...args) => {
-      if (args[1]) hideContinue(args[1]);
+      // An HTTP/2 connection carries frames, not responses as text: nothing to hide there.
+      if (args[1] && (args[1] as Partial<TLSSocket>).alpnProtocol !== 'h2') hideContinue(args[1]);
       callback(...args);
     });
 }

@@ -15,7 +15,10 @@ const RETRY_ERRORS = new Set<ErrorCode>([
   'ENETUNREACH',
   'EFETCH',
   'EMFILE',
+  'EHTTP2',
 ]);
+/** Requests the server did not process that go again at once, per entry, before they count. */
+const MAX_REPEATS = 10;
 /** The longest backoff between two retries, whatever the attempt number. */
 const MAX_BACKOFF_MS = 30_000;
 
@@ -46,6 +49,20 @@ export function retryAfter(
   if (asked !== null) return asked <= settings.retryMaxWait ? { waitMs: asked, serverAsked: true } : null;
   const ceiling = Math.min(MAX_BACKOFF_MS, settings.retryDelay * 2 ** done);
   return { waitMs: Math.random() * ceiling, serverAsked: false };
+}
+
+/**
+ * Whether an attempt the server did not process (a refused stream, a graceful GOAWAY) goes again
+ * at once, not counted as an attempt, given `done` such repeats so far. undici cannot tell the
+ * streams a GOAWAY left unprocessed from those it did not, so only methods safe to repeat are.
+ */
+export function repeatAtOnce(
+  { unprocessed }: Pick<Outcome, 'unprocessed'>,
+  method: string,
+  done: number,
+  { retryAll }: Pick<RetrySettings, 'retryAll'>,
+): boolean {
+  return unprocessed && done < MAX_REPEATS && (retryAll || IDEMPOTENT.has(method));
 }
 
 /** Retry-After as milliseconds from now: delay-seconds or an HTTP-date; null when absent or unreadable. */

@@ -8,7 +8,7 @@ export type Parsed = { record: Result } | { why: string };
 
 /**
  * Reads one jsonl line as a record. `index`, `source`, `line`, `url`, `status` and `ok` must be
- * there; the other fields may be missing (records of older versions lack `failed` and `cert`) and
+ * there; the other fields may be missing (records of older versions lack `failed`, `cert` and `http`) and
  * then take the value a record without them means. The record comes back with its fields in
  * their one order; fields this version does not know are dropped.
  */
@@ -46,6 +46,8 @@ export function parseRecord(text: string): Parsed {
   if (!Array.isArray(failed) || !failed.every(isCheckFailure)) {
     return { why: '"failed" is not a list of {"check", "got"}' };
   }
+  const http = o['http'] ?? null;
+  if (http !== null && http !== '1.1' && http !== '2') return { why: '"http" is neither "1.1", "2" nor null' };
   const cert = o['cert'] ?? null;
   if (cert !== null && !isCertInfo(cert)) return { why: '"cert" is neither {"expires", "daysLeft"} nor null' };
   // As this version writes it (every field, in order, nothing else): taken as it is.
@@ -67,6 +69,7 @@ export function parseRecord(text: string): Parsed {
       redirects: (o['redirects'] as number | undefined) ?? 0,
       finalUrl: (o['finalUrl'] as string | null | undefined) ?? null,
       bytes: (o['bytes'] as number | undefined) ?? 0,
+      http,
       expected: (o['expected'] as string | null | undefined) ?? null,
       failed: failed.map(({ check, got }: CheckFailure) => ({ check, got })),
       cert: cert === null ? null : { expires: cert.expires, daysLeft: cert.daysLeft },

@@ -33,6 +33,8 @@ export interface DoneRecord {
 export interface ReadBack {
   /** Bytes of the csv header when the file has it whole (kept, not written again); 0 otherwise. */
   headerEnd: number;
+  /** Fields every record now has that a kept csv header lacks (written by an older version). */
+  lacking: readonly ResultField[];
   records: AsyncGenerator<DoneRecord[]>;
 }
 
@@ -61,7 +63,7 @@ export async function readBack(
       if (done.length > 0) yield done;
     }
   }
-  return { headerEnd: 0, records: records() };
+  return { headerEnd: 0, lacking: [], records: records() };
 }
 
 function jsonlRecord(line: Line): DoneRecord | null {
@@ -118,14 +120,20 @@ function textRecord(line: Line): DoneRecord | null {
   };
 }
 
+/** Fields every record has now that older versions did not write: a csv header may lack them. */
+const OLDER_LACK: ReadonlySet<ResultField> = new Set<ResultField>(['http']);
+
 /**
- * The columns of a parfetch csv header: every field each run has, in their order, and perhaps
- * some of those a run adds on request (`--save`, `--hash`); null for anything else.
+ * The columns of a parfetch csv header: every field each run has (but those older versions did
+ * not write), in their order, and perhaps some of those a run adds on request (`--save`,
+ * `--hash`); null for anything else.
  */
 function csvColumns(header: string): readonly ResultField[] | null {
   const names = header.split(',');
   const known = RESULT_FIELDS.filter((field) => names.includes(field));
-  const complete = RESULT_FIELDS.every((field) => ASKED_FIELDS.has(field) || known.includes(field));
+  const complete = RESULT_FIELDS.every(
+    (field) => ASKED_FIELDS.has(field) || OLDER_LACK.has(field) || known.includes(field),
+  );
   return complete && known.length === names.length && known.every((field, i) => names[i] === field) ? known : null;
 }
 
@@ -139,7 +147,7 @@ async function readCsv(
   const header = first.done ? undefined : first.value[0];
   if (header === undefined || !header.terminated) {
     // Empty, or a header cut short: written again.
-    return { headerEnd: 0, records: (async function* () {})() };
+    return { headerEnd: 0, lacking: [], records: (async function* () {})() };
   }
   const found = csvColumns(header.text.replace(/\r$/, ''));
   if (found === null) throw wrong(1, "parfetch's csv header");
@@ -174,7 +182,8 @@ async function readCsv(
       if (done.length > 0) yield done;
     }
   }
-  return { headerEnd: header.end, records: records() };
+  const lacking = RESULT_FIELDS.filter((field) => OLDER_LACK.has(field) && !columns.includes(field));
+  return { headerEnd: header.end, lacking, records: records() };
 }
 
 function csvRecord(row: readonly Line[], columns: readonly ResultField[]): DoneRecord | null {

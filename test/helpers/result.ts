@@ -16,6 +16,7 @@ export function result(fields: Partial<Result> = {}): Result {
     redirects: 0,
     finalUrl: 'https://x/',
     bytes: 0,
+    http: '1.1',
     expected: null,
     failed: [],
     cert: null,

@@ -5,7 +5,7 @@ import { entry, keyRows, notesFor, parfetchOk, present, runMatrix, type Entry, t
 import { fmt, toolTable, type ToolRow } from '../report.js';
 import type { Scenario } from '../scenario.js';
 import { loopbackUrl } from '../servers.js';
-import { shareOfS1Target } from '../targets.js';
+import { rateAtLeastTarget, shareOfS1Target } from '../targets.js';
 import { manyTiny } from './many-tiny.js';
 
 export const manyOrigins: Scenario<KeyRows> = {
@@ -45,6 +45,12 @@ export const manyOrigins: Scenario<KeyRows> = {
     shareOfS1Target(
       (figures) => figures.of(manyOrigins)?.parfetch,
       (figures) => figures.of(manyTiny)?.parfetch,
+      0.8,
+    ),
+    rateAtLeastTarget(
+      (figures) => figures.of(manyOrigins)?.parfetch,
+      (figures) => figures.of(manyOrigins)?.curl,
+      'curl --parallel',
       0.8,
     ),
   ],

@@ -2,9 +2,13 @@
 // It owns one line and changes no terminal mode (cursor, line wrapping, echo), so no way of
 // exiting, not even a kill, can leave the terminal changed.
 
-import { SingleBar, type Options } from 'cli-progress';
+import { createRequire } from 'node:module';
+import type { Options, SingleBar } from 'cli-progress';
 import type { Result } from '../result.js';
 import type { Paint } from './color.js';
+
+// Required when a bar is made, not imported: the CLI's bundle would load it at start-up otherwise.
+const require = createRequire(import.meta.url);
 
 /** Back to the start of the line and erase all of it: typed-ahead input goes with the old bar. */
 const CLEAR_LINE = '\r\u001b[2K';
@@ -137,7 +141,8 @@ export class Progress {
       noTTYOutput: !this.tty,
       notTTYSchedule: 2000,
     };
-    this.bar = new SingleBar(options);
+    const { SingleBar: Bar } = require('cli-progress') as typeof import('cli-progress');
+    this.bar = new Bar(options);
     process.on('exit', this.onExit);
     this.bar.start(1, 0);
   }

@@ -35,6 +35,15 @@ export interface Fetcher {
   readonly failure: Error | null;
 }
 
+/** One request of an entry, as each step hands it on: paced, then its name resolved, then sent. */
+type Send = (
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  wants: Wants | null,
+  opener: SinkOpener | null,
+) => Promise<Outcome>;
+
 /** `keeping` is bodies/keeper.ts, loaded by runs that save, hash or limit bodies; else null. */
 export function createFetcher(options: ResolvedOptions, keeping: typeof Keeping | null = null): Fetcher {
   const stopper = new AbortController();
@@ -76,13 +85,7 @@ export function createFetcher(options: ResolvedOptions, keeping: typeof Keeping 
   const keeper = keeping === null ? null : new keeping.BodyKeeper(options, () => fetcher.abortAll('EABORTED'));
   const extras = extraFields(options);
 
-  function attempt(
-    url: URL,
-    method: string,
-    headers: Record<string, string>,
-    wants: Wants | null,
-    opener: SinkOpener | null,
-  ): Promise<Outcome> {
+  const attempt: Send = (url, method, headers, wants, opener) => {
     if (unwatchSockets === null && url.protocol === 'https:') unwatchSockets = watchSockets();
     return new Promise((resolve) => {
       const handler = new Attempt(performance.now() + options.timeout, resolve, deadlines, wants, opener);
@@ -94,38 +97,26 @@ export function createFetcher(options: ResolvedOptions, keeping: typeof Keeping 
         handler.onError(error as Error);
       }
     });
-  }
+  };
 
   /** An attempt once the host's name is resolved: its time limits count from then. */
-  function send(
-    url: URL,
-    method: string,
-    headers: Record<string, string>,
-    wants: Wants | null,
-    opener: SinkOpener | null,
-  ): Promise<Outcome> {
+  const send: Send = (url, method, headers, wants, opener) => {
     const failure = names === null || stopped ? null : names.resolve(url.hostname);
     if (failure === null) return attempt(url, method, headers, wants, opener);
     if (typeof failure === 'string') return Promise.resolve(unresolved(failure));
     return failure.then((error) =>
       error === null || stopped ? attempt(url, method, headers, wants, opener) : unresolved(error),
     );
-  }
+  };
 
-  async function paced(
-    url: URL,
-    method: string,
-    headers: Record<string, string>,
-    wants: Wants | null,
-    opener: SinkOpener | null,
-  ): Promise<Outcome> {
+  const paced: Send = async (url, method, headers, wants, opener) => {
     await pacing.acquire(url.origin);
     try {
       return await send(url, method, headers, wants, opener);
     } finally {
       pacing.release(url.origin);
     }
-  }
+  };
 
   async function fetchOne(entry: Entry, index: number): Promise<Result> {
     const started = performance.now();

@@ -89,6 +89,12 @@ export function farNote(far: Origins & { net: FarNet }): string {
   return `The origin is ${far.host} in a network namespace the bench created, ${far.net.rttMs} ms away (round trip; TCP connect measured at ${far.net.connectMs === null ? '?' : `${far.net.connectMs.toFixed(1)} ms`}): ${far.net.how}.`;
 }
 
+/** The origins of one side of a twin scenario (loopback, or one delayed link away), with the note saying where. */
+export function sideOf(web: RealWeb, far: boolean): { origins: Origins; where: string } | Missing {
+  if (!far) return web.near instanceof Missing ? web.near : { origins: web.near, where: '' };
+  return web.far instanceof Missing ? web.far : { origins: web.far, where: ` ${farNote(web.far)}` };
+}
+
 /** The result of a scenario that could not run here. */
 export function skippedResult(id: string, title: string, why: string): ScenarioResult {
   return {

@@ -1,6 +1,7 @@
 // The common forms of a target, read from a scenario's tool rows: parfetch's peak RSS under a bound, its URLs/s
 // against a peer's in the same scenario, and its URLs/s set against S1's.
 
+import type { KeyRows } from './matrix.js';
 import { fmt, type ToolRow } from './report.js';
 import { NOT_MEASURED, type Figures, type Measured, type Target } from './scenario.js';
 
@@ -60,4 +61,19 @@ export function shareOfS1Target(parfetch: RowOf, s1: RowOf, share: number): Targ
       return { measured: `${fmt.int(rate)} URLs/s = ${fmt.ratio(rate / s1Rate)} S1`, met: rate >= share * s1Rate };
     },
   };
+}
+
+/** The two targets of an HTTPS scenario: parfetch's URLs/s at least `peer`'s, and its peak RSS ≤ 80 MiB. */
+export function rateAndRssTargets(
+  of: (figures: Figures) => KeyRows | null | undefined,
+  peer: 'curl' | 'wget2',
+): Target[] {
+  return [
+    rateAtLeastTarget(
+      (figures) => of(figures)?.parfetch,
+      (figures) => of(figures)?.[peer],
+      peer === 'curl' ? 'curl --parallel' : 'wget2',
+    ),
+    peakRssTarget((figures) => of(figures)?.parfetch, 80),
+  ];
 }

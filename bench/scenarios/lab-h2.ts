@@ -9,7 +9,7 @@ import { entry, notesFor, present, runMatrix } from '../matrix.js';
 import { originUrl } from '../origins.js';
 import { undiciLabTool } from '../peers.js';
 import { fmt, toolTable } from '../report.js';
-import { Missing, farNote, skippedResult, type Scenario } from '../scenario.js';
+import { Missing, sideOf, skippedResult, type Scenario } from '../scenario.js';
 
 function labH2Scenario(far: boolean): Scenario<null> {
   const id = far ? 'L1-RTT' : 'L1';
@@ -19,8 +19,9 @@ function labH2Scenario(far: boolean): Scenario<null> {
     heading: () => title,
     needs: [far ? 'far' : 'near'],
     async run(ctx, { peers, web }) {
-      const origins = far ? web.far : web.near;
-      if (origins instanceof Missing) return { figures: null, result: skippedResult(id, title, origins.why) };
+      const side = sideOf(web, far);
+      if (side instanceof Missing) return { figures: null, result: skippedResult(id, title, side.why) };
+      const { origins, where } = side;
       const count = ctx.quick ? 5_000 : 20_000;
       const reps = Math.min(ctx.reps, 3);
       const { host, ports } = origins;
@@ -47,7 +48,6 @@ function labH2Scenario(far: boolean): Scenario<null> {
         entry(peers.curl, count),
       ]);
       const { rows, records } = await runMatrix({ ...ctx, reps }, id, entries, 64, urlAt, { insecure: true });
-      const where = far && !(web.far instanceof Missing) ? ` ${farNote(web.far)}` : '';
       return {
         figures: null,
         result: {

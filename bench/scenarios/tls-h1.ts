@@ -6,7 +6,7 @@ import { entry, keyRows, present, runMatrix, type KeyRows, tableSection } from '
 import { originUrl } from '../origins.js';
 import { fmt } from '../report.js';
 import { Missing, skippedResult, type Scenario } from '../scenario.js';
-import { peakRssTarget, rateAtLeastTarget } from '../targets.js';
+import { rateAndRssTargets } from '../targets.js';
 
 const ID = 'T2';
 const TITLE = 'HTTPS, HTTP/1.1 only';
@@ -38,12 +38,5 @@ export const tlsH1: Scenario<KeyRows | null> = {
       },
     };
   },
-  targets: [
-    rateAtLeastTarget(
-      (figures) => figures.of(tlsH1)?.parfetch,
-      (figures) => figures.of(tlsH1)?.wget2,
-      'wget2',
-    ),
-    peakRssTarget((figures) => figures.of(tlsH1)?.parfetch, 80),
-  ],
+  targets: rateAndRssTargets((figures) => figures.of(tlsH1), 'wget2'),
 };

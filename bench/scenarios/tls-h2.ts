@@ -8,8 +8,8 @@ import { entry, keyRows, present, runMatrix, type KeyRows, tableSection } from '
 import { originUrl } from '../origins.js';
 import { withArgs, type Tool } from '../peers.js';
 import { fmt } from '../report.js';
-import { Missing, farNote, skippedResult, type Scenario } from '../scenario.js';
-import { peakRssTarget, rateAtLeastTarget } from '../targets.js';
+import { Missing, sideOf, skippedResult, type Scenario } from '../scenario.js';
+import { rateAndRssTargets } from '../targets.js';
 
 /** One h2 stream per wget2 connection: 64 requests in flight at most. */
 const WINDOW_1 = '--http2-request-window=1';
@@ -35,8 +35,9 @@ function tlsH2Scenario(far: boolean): Scenario<KeyRows | null> {
     heading: () => title,
     needs: [far ? 'far' : 'near'],
     async run(ctx, { peers, web }) {
-      const origins = far ? web.far : web.near;
-      if (origins instanceof Missing) return { figures: null, result: skippedResult(id, title, origins.why) };
+      const side = sideOf(web, far);
+      if (side instanceof Missing) return { figures: null, result: skippedResult(id, title, side.why) };
+      const { origins, where } = side;
       const count = ctx.quick ? 5_000 : 20_000;
       // Across the delayed link a run takes seconds: three repetitions in the full bench too.
       const reps = far ? Math.min(ctx.reps, 3) : ctx.reps;
@@ -52,7 +53,6 @@ function tlsH2Scenario(far: boolean): Scenario<KeyRows | null> {
       const { rows } = await runMatrix({ ...ctx, reps }, id, entries, 64, (i) => originUrl(host, ports.h2, `/i/${i}`), {
         insecure: true,
       });
-      const where = far && !(web.far instanceof Missing) ? ` ${farNote(web.far)}` : '';
       return {
         figures: keyRows(rows),
         result: {
@@ -63,14 +63,7 @@ function tlsH2Scenario(far: boolean): Scenario<KeyRows | null> {
         },
       };
     },
-    targets: [
-      rateAtLeastTarget(
-        (figures) => figures.of(scenario)?.parfetch,
-        (figures) => figures.of(scenario)?.wget2,
-        'wget2',
-      ),
-      peakRssTarget((figures) => figures.of(scenario)?.parfetch, 80),
-    ],
+    targets: rateAndRssTargets((figures) => figures.of(scenario), 'wget2'),
   };
   return scenario;
 }

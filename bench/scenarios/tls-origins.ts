@@ -6,8 +6,8 @@
 import { entry, keyRows, present, runMatrix, type KeyRows, tableSection } from '../matrix.js';
 import { originUrl } from '../origins.js';
 import { fmt } from '../report.js';
-import { Missing, farNote, skippedResult, type Scenario } from '../scenario.js';
-import { peakRssTarget, rateAtLeastTarget } from '../targets.js';
+import { Missing, sideOf, skippedResult, type Scenario } from '../scenario.js';
+import { rateAndRssTargets } from '../targets.js';
 
 function tlsOriginsScenario(far: boolean): Scenario<KeyRows | null> {
   const id = far ? 'T3-RTT' : 'T3';
@@ -17,8 +17,9 @@ function tlsOriginsScenario(far: boolean): Scenario<KeyRows | null> {
     heading: () => title,
     needs: [far ? 'far' : 'near'],
     async run(ctx, { peers, web }) {
-      const origins = far ? web.far : web.near;
-      if (origins instanceof Missing) return { figures: null, result: skippedResult(id, title, origins.why) };
+      const side = sideOf(web, far);
+      if (side instanceof Missing) return { figures: null, result: skippedResult(id, title, side.why) };
+      const { origins, where } = side;
       const count = ctx.quick ? 2_500 : 5_000;
       const reps = far ? Math.min(ctx.reps, 3) : ctx.reps;
       const entries = present([
@@ -30,7 +31,6 @@ function tlsOriginsScenario(far: boolean): Scenario<KeyRows | null> {
       const { host, ports } = origins;
       const urlAt = (i: number): string => originUrl(host, ports.many[i % ports.many.length] as number, `/p/${i}`);
       const { rows } = await runMatrix({ ...ctx, reps }, id, entries, 64, urlAt, { insecure: true });
-      const where = far && !(web.far instanceof Missing) ? ` ${farNote(web.far)}` : '';
       return {
         figures: keyRows(rows),
         result: {
@@ -41,14 +41,7 @@ function tlsOriginsScenario(far: boolean): Scenario<KeyRows | null> {
         },
       };
     },
-    targets: [
-      rateAtLeastTarget(
-        (figures) => figures.of(scenario)?.parfetch,
-        (figures) => figures.of(scenario)?.curl,
-        'curl --parallel',
-      ),
-      peakRssTarget((figures) => figures.of(scenario)?.parfetch, 80),
-    ],
+    targets: rateAndRssTargets((figures) => figures.of(scenario), 'curl'),
   };
   return scenario;
 }

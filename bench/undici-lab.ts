@@ -14,7 +14,8 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { setFlagsFromString } from 'node:v8';
-import type { buildConnector, Dispatcher } from 'undici';
+import type { buildConnector } from 'undici';
+import { dispatchAll } from './dispatch-loop.js';
 
 setFlagsFromString('--liftoff-only');
 const { loadAgent } = await import('../src/fetch/agent.js');
@@ -126,42 +127,7 @@ const agent = new Agent({
   allowH2,
   connect: countingConnector(baseConnector()),
 });
-const statuses = new Array<string>(urls.length);
-let next = 0;
-let done = 0;
-
-function start(): void {
-  if (next >= urls.length) return;
-  const index = next++;
-  const url = new URL(urls[index] ?? '');
-  let status = '';
-  const handler: Dispatcher.DispatchHandler = {
-    onConnect() {},
-    onHeaders(statusCode) {
-      status = String(statusCode);
-      return true;
-    },
-    onData() {
-      return true;
-    },
-    onComplete() {
-      finish(index, status);
-    },
-    onError(error) {
-      finish(index, `ERR ${(error as NodeJS.ErrnoException).code ?? error.message}`);
-    },
-  };
-  agent.dispatch({ origin: url.origin, path: url.pathname + url.search, method: 'GET' }, handler);
-}
-
-function finish(index: number, status: string): void {
-  statuses[index] = status;
-  done += 1;
-  if (done === urls.length) {
-    process.stderr.write(`${JSON.stringify({ ...stats, lookupMs: Math.round(stats.lookupMs) })}\n`);
-    process.stdout.write(`${statuses.join('\n')}\n`, () => void agent.close());
-  } else start();
-}
-
 if (urls.length === 0) process.exit(0);
-for (let i = 0; i < workers; i++) start();
+const statuses = await dispatchAll(agent, urls, workers);
+process.stderr.write(`${JSON.stringify({ ...stats, lookupMs: Math.round(stats.lookupMs) })}\n`);
+process.stdout.write(`${statuses.join('\n')}\n`, () => void agent.close());
